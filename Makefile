@@ -1,0 +1,59 @@
+# CivicGrid — the commands a newcomer needs. `make run` and `make test` are the two that matter.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install run demo test test-postgres bench lint format messages browser clean
+
+install: $(STAMP) node_modules/.package-lock.json
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+# Debian's Chromium for the browser tests (never a downloaded browser build).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  command -v apt-get >/dev/null 2>&1 || { echo "install Debian's chromium package"; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+run: install
+	$(BIN)/civicgrid demo
+	$(BIN)/civicgrid serve --host $(HOST) --port $(PORT)
+
+demo: install
+	$(BIN)/civicgrid demo
+
+test: install
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+test-postgres: install
+	CIVICGRID_DATABASE_URL=$${CIVICGRID_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/civicgrid_test} \
+	  $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/locate.py --api
+
+lint: install
+	$(BIN)/ruff check src bench
+	$(BIN)/ruff format --check src bench
+
+format: install
+	$(BIN)/ruff format src bench
+	$(BIN)/ruff check --fix src bench
+
+messages: install
+	cd src/civicgrid && ../../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete \
+	  --ignore 'core/*' --ignore 'settings/*' && ../../$(BIN)/django-admin compilemessages
+
+clean:
+	rm -rf $(VENV) node_modules var .pytest_cache

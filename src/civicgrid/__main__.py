@@ -1,0 +1,5 @@
+"""Allow ``python -m civicgrid``."""
+
+from civicgrid.cli import main
+
+main()

@@ -1,0 +1,77 @@
+"""One place that turns failures into the API's JSON error body.
+
+Every error is ``{"error": code, "message": text, "fields": {...}}`` with a
+4xx status that fits; bad input never becomes a 500.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+
+class ApiError(Exception):
+    """Raise from a handler or service adapter to answer with a JSON error."""
+
+    def __init__(self, status: int, error: str, message: str, fields: dict | None = None):
+        super().__init__(message)
+        self.status = status
+        self.error = error
+        self.message = message
+        self.fields = fields or {}
+
+
+def error_body(error: str, message: str, fields: dict | None = None) -> dict:
+    """Return the JSON error body."""
+    return {"error": error, "message": message, "fields": fields or {}}
+
+
+def _validation_fields(errors: list) -> dict:
+    fields = {}
+    for item in errors:
+        loc = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path")]
+        key = ".".join(loc) or "__all__"
+        fields.setdefault(key, item.get("msg", "invalid"))
+    return fields
+
+
+def install(api) -> None:
+    """Register the exception handlers on ``api``."""
+
+    def respond(request, status, error, message, fields=None):
+        return api.create_response(request, error_body(error, message, fields), status=status)
+
+    @api.exception_handler(ApiError)
+    def on_api_error(request, exc: ApiError):
+        return respond(request, exc.status, exc.error, exc.message, exc.fields)
+
+    @api.exception_handler(ValidationError)
+    def on_validation(request, exc: ValidationError):
+        fields = _validation_fields(exc.errors)
+        return respond(request, 422, "validation_error", "The request is not valid.", fields)
+
+    @api.exception_handler(DjangoValidationError)
+    def on_django_validation(request, exc: DjangoValidationError):
+        fields = (
+            {k: "; ".join(v) for k, v in exc.message_dict.items()}
+            if hasattr(exc, "error_dict")
+            else {}
+        )
+        return respond(request, 422, "validation_error", "; ".join(exc.messages), fields)
+
+    @api.exception_handler(AuthenticationError)
+    def on_auth(request, exc):
+        return respond(request, 401, "unauthorized", "Authentication is required.")
+
+    @api.exception_handler(PermissionDenied)
+    def on_forbidden(request, exc):
+        return respond(request, 403, "forbidden", str(exc) or "You may not do this.")
+
+    @api.exception_handler(Http404)
+    def on_not_found(request, exc):
+        return respond(request, 404, "not_found", str(exc) or "Not found.")
+
+    @api.exception_handler(HttpError)
+    def on_http_error(request, exc: HttpError):
+        code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found"}
+        return respond(request, exc.status_code, code.get(exc.status_code, "error"), str(exc))

@@ -1,0 +1,34 @@
+"""``civicgrid import-assets FILE``."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from civicgrid.assets.services import import_assets
+from civicgrid.common.importing import ImportRefused
+
+
+class Command(BaseCommand):
+    help = (
+        "Import an asset census from CSV (columns code, category, name, lon, lat, state, "
+        "owner, maintainer, note) or GeoJSON (Point features with those properties), all or "
+        "nothing. Re-import updates by code."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="CSV or GeoJSON file")
+        parser.add_argument(
+            "--crs", default="wgs84", choices=["wgs84", "gcj02", "bd09", "cgcs2000"]
+        )
+        parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    def handle(self, *args, **options):
+        try:
+            result = import_assets(
+                options["file"],
+                options["crs"],
+                show_progress=False if options["no_progress"] else None,
+            )
+        except FileNotFoundError as exc:
+            raise CommandError(f"no such file: {options['file']}") from exc
+        except ImportRefused as exc:
+            raise CommandError(exc.report()) from exc
+        self.stdout.write(self.style.SUCCESS(f"assets: {result}"))

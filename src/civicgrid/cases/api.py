@@ -1,0 +1,5 @@
+"""API handlers of the cases app."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,26 @@
+"""Operations of the org app that other apps may call."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.utils import timezone
+
+from civicgrid.org.models import ApiKey
+
+
+class LoginFailed(Exception):
+    """Raise when credentials do not identify an active user."""
+
+
+def issue_user_token(request, username: str, password: str) -> tuple[ApiKey, str]:
+    """Check credentials and return a new expiring bearer token for the user."""
+    user = authenticate(request, username=username, password=password)
+    if user is None or not user.is_active:
+        raise LoginFailed("Unknown username or wrong password.")
+    days = settings.CIVICGRID["API_TOKEN_DAYS"]
+    return ApiKey.issue(
+        name=f"token for {user.username}",
+        user=user,
+        expires_at=timezone.now() + timedelta(days=days),
+    )

@@ -1,0 +1,144 @@
+"""Locate points on the unit grid: point → cell, community, street, district.
+
+The grid lives in a process-wide Shapely STRtree (``core.spatial``) built
+from the database on first use. It is rebuilt when the grid changes: at once
+in the process that changed it (signals and imports call
+``invalidate_cell_index``), and within ``RECHECK_SECONDS`` in other processes,
+which compare a cheap fingerprint (row count and last update) with the one
+the index was built from.
+"""
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from django.db.models import Count, Max
+
+from civicgrid.core.coords import to_wgs84
+from civicgrid.core.spatial import CellIndex
+from civicgrid.places.models import Community, District, GridCell, Street
+
+RECHECK_SECONDS = 5.0
+
+
+class OutsideCity(LookupError):
+    """Raise when a point lies in no unit grid cell."""
+
+
+@dataclass(frozen=True)
+class PlaceRef:
+    """A place's id, code and name, as carried by a location."""
+
+    id: int
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a WGS-84 point falls in the place hierarchy."""
+
+    lon: float
+    lat: float
+    grid_cell: PlaceRef
+    community: PlaceRef
+    street: PlaceRef
+    district: PlaceRef
+
+
+class GridIndex:
+    """The STRtree of cells plus, per cell, the refs of its parents."""
+
+    def __init__(self, fingerprint):
+        self.fingerprint = fingerprint
+        rows = list(
+            GridCell.objects.order_by("code").values_list(
+                "id", "code", "name", "geometry", "community_id", "street_id", "district_id"
+            )
+        )
+        self.cells = [PlaceRef(r[0], r[1], r[2]) for r in rows]
+        polygons = [shapely.geometry.shape(r[3]) for r in rows]
+        self.cell_ids = np.array([r[0] for r in rows], dtype=np.int64)
+        self.tree = CellIndex([r[0] for r in rows], polygons)
+        points = shapely.point_on_surface(polygons) if polygons else np.array([])
+        self.rep_lons = shapely.get_x(points) if polygons else np.array([])
+        self.rep_lats = shapely.get_y(points) if polygons else np.array([])
+        communities = {
+            pk: PlaceRef(pk, code, name)
+            for pk, code, name in Community.objects.values_list("id", "code", "name")
+        }
+        streets = {
+            pk: PlaceRef(pk, code, name)
+            for pk, code, name in Street.objects.values_list("id", "code", "name")
+        }
+        districts = {
+            pk: PlaceRef(pk, code, name)
+            for pk, code, name in District.objects.values_list("id", "code", "name")
+        }
+        self.parents = [(communities[r[4]], streets[r[5]], districts[r[6]]) for r in rows]
+
+    def locate_positions(self, lons, lats) -> np.ndarray:
+        """Return, per point, the position of its cell or −1."""
+        return self.tree.locate(lons, lats)
+
+    def location(self, position: int, lon: float, lat: float) -> Location:
+        """Return the ``Location`` for a cell position."""
+        community, street, district = self.parents[position]
+        return Location(lon, lat, self.cells[position], community, street, district)
+
+
+_lock = threading.Lock()
+_state: dict = {"index": None, "checked": 0.0}
+
+
+def _fingerprint():
+    stats = GridCell.objects.aggregate(n=Count("id"), last=Max("updated_at"))
+    return stats["n"], stats["last"]
+
+
+def invalidate_cell_index() -> None:
+    """Drop this process's index; the next lookup rebuilds it."""
+    with _lock:
+        _state["index"] = None
+        _state["checked"] = 0.0
+
+
+def cell_index() -> GridIndex:
+    """Return the current grid index, rebuilding it when the grid changed."""
+    now = time.monotonic()
+    index = _state["index"]
+    if index is not None and now - _state["checked"] < RECHECK_SECONDS:
+        return index
+    with _lock:
+        index = _state["index"]
+        if index is not None and now - _state["checked"] < RECHECK_SECONDS:
+            return index
+        fingerprint = _fingerprint()
+        if index is None or index.fingerprint != fingerprint:
+            index = GridIndex(fingerprint)
+            _state["index"] = index
+        _state["checked"] = time.monotonic()
+        return index
+
+
+def locate_many(lons, lats, crs: str = "wgs84") -> list[Location | None]:
+    """Locate many points at once (vectorized); None for a point outside the grid."""
+    lons, lats = to_wgs84(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float), crs)
+    index = cell_index()
+    if not len(index.cells):
+        return [None] * len(lons)
+    positions = index.locate_positions(lons, lats)
+    return [
+        None if pos < 0 else index.location(int(pos), float(lon), float(lat))
+        for pos, lon, lat in zip(positions, lons, lats, strict=True)
+    ]
+
+
+def locate(lon: float, lat: float, crs: str = "wgs84") -> Location:
+    """Locate one point, or raise ``OutsideCity``."""
+    (location,) = locate_many([lon], [lat], crs)
+    if location is None:
+        raise OutsideCity(f"point ({lon}, {lat}) [{crs}] is outside every unit grid cell")
+    return location

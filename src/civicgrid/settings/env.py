@@ -1,0 +1,95 @@
+"""Read CivicGrid's configuration from the environment.
+
+Kept apart from the settings modules so the parsing rules (booleans, lists,
+the generated secret key) are tested once and shared by every settings file.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+class ConfigurationError(ValueError):
+    """Raise when an environment variable holds a value we cannot use."""
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """Return the boolean value of ``name``; refuse anything ambiguous."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ConfigurationError(f"{name}={raw!r} is not a boolean (use 1/0, true/false, yes/no).")
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    """Return a comma-separated list from ``name``, without blanks."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def data_dir() -> Path:
+    """Return the data directory (created on demand): SQLite file, photos, key."""
+    path = Path(os.environ.get("CIVICGRID_DATA_DIR", "./var")).expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def secret_key(directory: Path) -> str:
+    """Return ``CIVICGRID_SECRET_KEY`` or a key generated once into the data dir.
+
+    Generating it once (rather than per process) keeps sessions valid across
+    restarts and across the workers of one deployment sharing a data dir.
+    """
+    explicit = os.environ.get("CIVICGRID_SECRET_KEY")
+    if explicit:
+        return explicit
+    key_file = directory / "secret_key"
+    if key_file.exists():
+        return key_file.read_text(encoding="utf-8").strip()
+    key = secrets.token_urlsafe(50)
+    # O_EXCL makes two processes starting together agree on one key.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key)
+    return key
+
+
+def database(directory: Path) -> dict:
+    """Return the default database settings from ``CIVICGRID_DATABASE_URL``.
+
+    Without a URL the platform runs on its embedded default: an SQLite file
+    in the data dir, in WAL mode so readers do not block the writer, and with
+    IMMEDIATE transactions so two writers serialise instead of failing late.
+    """
+    import dj_database_url
+
+    url = os.environ.get("CIVICGRID_DATABASE_URL", "").strip()
+    if not url:
+        url = f"sqlite:///{directory / 'civicgrid.sqlite3'}"
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except Exception as exc:  # dj_database_url raises several types
+        raise ConfigurationError(f"CIVICGRID_DATABASE_URL is not usable: {exc}") from exc
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    return config

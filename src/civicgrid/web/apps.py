@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WebConfig(AppConfig):
+    """Server-rendered pages: home, health, login."""
+
+    name = "civicgrid.web"
+    verbose_name = _("Web")

@@ -1,0 +1,28 @@
+"""Views of the web app: the home page and the health check."""
+
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from civicgrid.web.services import home_summary
+
+
+@require_GET
+def home(request):
+    """Show what the platform holds and link to what exists."""
+    return render(request, "web/home.html", {"summary": home_summary()})
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """Answer 200 when the database answers, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})

@@ -21,6 +21,19 @@ class ApiError(Exception):
         self.fields = fields or {}
 
 
+# A refused workflow action: the state or a guard conflicts with the request
+# (409), the role may not (403), the fields are wrong (422).
+WORKFLOW_STATUS = {
+    "invalid_state": 409,
+    "guard_failed": 409,
+    "forbidden": 403,
+    "missing_fields": 422,
+    "invalid_field": 422,
+    "unknown_action": 422,
+    "invalid_facts": 409,
+}
+
+
 def error_body(error: str, message: str, fields: dict | None = None) -> dict:
     """Return the JSON error body."""
     return {"error": error, "message": message, "fields": fields or {}}
@@ -70,6 +83,20 @@ def install(api) -> None:
     @api.exception_handler(Http404)
     def on_not_found(request, exc):
         return respond(request, 404, "not_found", str(exc) or "Not found.")
+
+    from civicgrid.cases.services.errors import CaseError
+    from civicgrid.core.workflow import WorkflowError
+
+    @api.exception_handler(CaseError)
+    def on_case_error(request, exc: CaseError):
+        return respond(request, exc.status, exc.code, exc.message, exc.fields)
+
+    @api.exception_handler(WorkflowError)
+    def on_workflow_error(request, exc: WorkflowError):
+        details = exc.as_dict()
+        fields = details.get("fields") or {}
+        status = WORKFLOW_STATUS.get(exc.code, 422)
+        return respond(request, status, exc.code, exc.message, fields)
 
     @api.exception_handler(HttpError)
     def on_http_error(request, exc: HttpError):

@@ -1,5 +1,161 @@
-"""API handlers of the cases app."""
+"""API handlers of the cases app: reports, cases, transitions."""
 
-from ninja import Router
+import json
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from ninja import File, Query, Router
+from ninja.files import UploadedFile
+from ninja.pagination import PageNumberPagination, paginate
+from pydantic import ValidationError as PydanticValidationError
+
+from civicgrid.api.errors import ApiError
+from civicgrid.cases.filters import filter_cases
+from civicgrid.cases.models import Report
+from civicgrid.cases.schemas import (
+    CaseFilter,
+    CaseListOut,
+    CaseOut,
+    EventOut,
+    IntakeOut,
+    MergeIn,
+    PhotoOut,
+    ReportIn,
+    TransitionIn,
+    TransitionOut,
+)
+from civicgrid.cases.services import (
+    ReportInput,
+    act,
+    merge_report,
+    reject_duplicate,
+    submit_report,
+)
+from civicgrid.cases.services.access import visible_cases
+from civicgrid.cases.services.photos import PhotoRejected, store_photo
+from civicgrid.cases.services.reading import case_detail, case_queryset
 
 router = Router()
+MAX_PHOTOS = 9
+
+
+def _report_in(request) -> ReportIn:
+    """Parse JSON or multipart form fields into ``ReportIn``."""
+    if request.content_type == "application/json":
+        try:
+            payload = json.loads(request.body or b"{}")
+        except json.JSONDecodeError as exc:
+            raise ApiError(400, "bad_json", f"the body is not valid JSON: {exc}") from exc
+    else:
+        payload = {key: request.POST.get(key) for key in request.POST}
+    if not isinstance(payload, dict):
+        raise ApiError(400, "bad_json", "the body must be a JSON object")
+    try:
+        return ReportIn.model_validate(payload), payload
+    except PydanticValidationError as exc:
+        fields = {".".join(map(str, e["loc"])) or "__all__": e["msg"] for e in exc.errors()}
+        raise ApiError(422, "validation_error", "The report is not valid.", fields) from exc
+
+
+@router.post("/reports", response={200: IntakeOut, 201: IntakeOut}, url_name="reports_create")
+def create_report(request):
+    """Submit a report (JSON, or multipart/form-data with ``photos`` files)."""
+    body, raw = _report_in(request)
+    photos = request.FILES.getlist("photos") if request.FILES else []
+    if len(photos) > MAX_PHOTOS:
+        raise ApiError(422, "too_many_photos", f"at most {MAX_PHOTOS} photos per report")
+    data = ReportInput(**body.dict(), raw_payload={k: v for k, v in raw.items() if k != "photos"})
+    result = submit_report(
+        data, actor=request.user, photos=photos, api_key=getattr(request, "api_key", None)
+    )
+    report = result.report
+    return (201 if result.created else 200), {
+        "report": report,
+        "case_id": result.case.pk,
+        "case_code": result.case.code,
+        "created": result.created,
+        "proposed_duplicate_of": report.duplicate_of_id,
+    }
+
+
+def _visible_report(request, report_id) -> Report:
+    return get_object_or_404(
+        Report.objects.filter(case__in=visible_cases(request.user)), pk=report_id
+    )
+
+
+@router.post("/reports/{report_id}/merge", response=IntakeOut, url_name="reports_merge")
+def merge(request, report_id: int, body: MergeIn):
+    """Confirm a duplicate: the report joins case ``case`` and its own case is voided."""
+    report = _visible_report(request, report_id)
+    target = get_object_or_404(visible_cases(request.user), pk=body.case)
+    report = merge_report(report, target, request.user)
+    return {
+        "report": report,
+        "case_id": target.pk,
+        "case_code": target.code,
+        "created": False,
+        "proposed_duplicate_of": report.duplicate_of_id,
+    }
+
+
+@router.post("/reports/{report_id}/not-duplicate", response=IntakeOut, url_name="reports_keep")
+def not_duplicate(request, report_id: int):
+    """Record that a proposed duplicate is a separate problem."""
+    report = reject_duplicate(_visible_report(request, report_id), request.user)
+    return {
+        "report": report,
+        "case_id": report.case_id,
+        "case_code": report.case.code,
+        "created": False,
+        "proposed_duplicate_of": report.duplicate_of_id,
+    }
+
+
+@router.post("/photos", response={201: list[PhotoOut]}, url_name="photos_upload")
+def upload_photos(request, photos: list[UploadedFile] = File(...)):
+    """Upload photos to attach to a later transition (resolve, check)."""
+    if not request.user.roles:
+        raise ApiError(403, "forbidden", "only staff upload photos")
+    if len(photos) > MAX_PHOTOS:
+        raise ApiError(422, "too_many_photos", f"at most {MAX_PHOTOS} photos at once")
+    stored = []
+    try:
+        with transaction.atomic():
+            for upload in photos:
+                stored.append(store_photo(upload, "after", request.user))
+    except PhotoRejected as exc:
+        raise ApiError(422, "bad_photo", str(exc), {"photos": str(exc)}) from exc
+    return 201, stored
+
+
+@router.get("/cases", response=list[CaseListOut], url_name="cases_list")
+@paginate(PageNumberPagination, page_size=50)
+def list_cases(request, filters: Query[CaseFilter]):
+    """List the cases you may see, newest first, filtered."""
+    return filter_cases(visible_cases(request.user), filters).select_related("category")
+
+
+@router.get("/cases/{case_id}", response=CaseOut, url_name="cases_detail")
+def get_case(request, case_id: int):
+    """Show a case with its events, photos, reports and running deadline."""
+    case = get_object_or_404(case_queryset(visible_cases(request.user)), pk=case_id)
+    return case_detail(case, request.user)
+
+
+@router.get("/cases/{case_id}/events", response=list[EventOut], url_name="cases_events")
+def list_events(request, case_id: int):
+    """List a case's events in order."""
+    case = get_object_or_404(visible_cases(request.user), pk=case_id)
+    return list(case.events.order_by("seq"))
+
+
+@router.post("/cases/{case_id}/transitions", response=TransitionOut, url_name="cases_transition")
+def transition(request, case_id: int, body: TransitionIn):
+    """Take a workflow action on a case (``{"action": "dispatch", "department": 3}``)."""
+    fields = body.dict(exclude_none=True, exclude={"action", "version"})
+    event = act(case_id, body.action, request.user, expected_version=body.version, **fields)
+    case = case_queryset(visible_cases(request.user)).filter(pk=case_id).first()
+    if case is None:  # e.g. a handler who just returned the case no longer sees it
+        case = case_queryset(type(event.case).objects).get(pk=case_id)
+    return {"case": case_detail(case, request.user), "event": event}

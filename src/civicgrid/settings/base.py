@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "civicgrid.categories",
     "civicgrid.assets",
     "civicgrid.cases",
+    "civicgrid.notify",
     "civicgrid.web",
     "civicgrid.demo",
 ]

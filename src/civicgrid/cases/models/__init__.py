@@ -1,0 +1,7 @@
+"""Models of the cases app."""
+
+from civicgrid.cases.models.calendar import CalendarDay, CalendarYear
+from civicgrid.cases.models.cases import Case, CaseEvent
+from civicgrid.cases.models.reports import Photo, Report
+
+__all__ = ["CalendarDay", "CalendarYear", "Case", "CaseEvent", "Photo", "Report"]

@@ -20,6 +20,11 @@ class Command(BaseCommand):
             "--no-collectstatic", action="store_true", help="skip collecting static files"
         )
         parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="do not start the background task worker (overdue sweep, notices)",
+        )
+        parser.add_argument(
             "--timeout", type=int, default=60, help="seconds before a stuck worker is restarted"
         )
 
@@ -34,6 +39,7 @@ class Command(BaseCommand):
 
         from civicgrid.wsgi import application
 
+        worker = None if options["no_worker"] else self._start_worker()
         bind = f"{options['host']}:{options['port']}"
         config = {
             "bind": bind,
@@ -56,4 +62,20 @@ class Command(BaseCommand):
                 return application
 
         self.stdout.write(f"CivicGrid on http://{bind}/ (data: {settings.DATA_DIR})")
-        Server().run()
+        try:
+            Server().run()
+        finally:
+            if worker is not None:
+                worker.terminate()
+
+    def _start_worker(self):
+        """Schedule the overdue sweep and run the task worker beside the server."""
+        import subprocess
+        import sys
+
+        from civicgrid.cases.tasks import ensure_sweep_scheduled
+
+        ensure_sweep_scheduled()
+        return subprocess.Popen(
+            [sys.executable, "-m", "civicgrid", "db_worker", "--interval", "5"]
+        )

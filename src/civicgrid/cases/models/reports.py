@@ -1,0 +1,181 @@
+"""Reports from every channel, and the photos of reports and events."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.cases.choices import Channel, DuplicateState, PhotoKind
+
+
+class Located(models.Model):
+    """A WGS-84 point and where it falls on the grid (denormalized for filters)."""
+
+    lon = models.FloatField(_("longitude (WGS-84)"))
+    lat = models.FloatField(_("latitude (WGS-84)"))
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    grid_cell = models.ForeignKey(
+        "places.GridCell", on_delete=models.PROTECT, related_name="+", verbose_name=_("cell")
+    )
+    community = models.ForeignKey(
+        "places.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    street = models.ForeignKey(
+        "places.Street", on_delete=models.PROTECT, related_name="+", verbose_name=_("street")
+    )
+    district = models.ForeignKey(
+        "places.District", on_delete=models.PROTECT, related_name="+", verbose_name=_("district")
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Report(Located):
+    """One submission from one channel; it joins exactly one case.
+
+    Personal data (name, phone, raw payload) is private; what the public may
+    see is listed in ``PUBLIC_FIELDS`` so later public portals and Open311
+    output cannot leak the rest by accident. ``idempotency_key`` lets a
+    client (a phone queueing reports offline) retry without duplicates.
+    """
+
+    PUBLIC_FIELDS = ("id", "channel", "reported_at", "lon", "lat", "address", "description")
+
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("reporter"),
+    )
+    reporter_name = models.CharField(_("reporter name"), max_length=50, blank=True)
+    reporter_phone = models.CharField(_("reporter phone"), max_length=30, blank=True)
+    anonymous = models.BooleanField(_("anonymous"), default=False)
+    reported_at = models.DateTimeField(_("reported at"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    crs = models.CharField(_("input coordinate system"), max_length=10, default="wgs84")
+    input_lon = models.FloatField(_("longitude as sent"))
+    input_lat = models.FloatField(_("latitude as sent"))
+    category_guess = models.ForeignKey(
+        "categories.Category",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("suggested category"),
+    )
+    asset = models.ForeignKey(
+        "assets.Asset",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("asset"),
+    )
+    description = models.TextField(_("description"), max_length=4000)
+    raw_payload = models.JSONField(_("raw payload"), default=dict, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, blank=True)
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, related_name="reports", verbose_name=_("case")
+    )
+    duplicate_of = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposed_duplicates",
+        verbose_name=_("proposed duplicate of"),
+    )
+    duplicate_state = models.CharField(
+        _("duplicate"), max_length=10, choices=DuplicateState.choices, blank=True, default=""
+    )
+
+    class Meta:
+        ordering = ["-reported_at"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="cases_report_unique_idempotency_key",
+            )
+        ]
+        indexes = [models.Index(fields=["duplicate_state"], name="cases_report_dup_state")]
+
+    def __str__(self):
+        return f"#{self.pk} {self.get_channel_display()}"
+
+
+def photo_path(instance, filename: str) -> str:
+    """Store photos by upload day; the name is the content hash (no user input)."""
+    from django.utils import timezone
+
+    ext = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}[instance.content_type]
+    return f"photos/{timezone.now():%Y/%m/%d}/{instance.sha256}.{ext}"
+
+
+def thumb_path(instance, filename: str) -> str:
+    """Store thumbnails beside their photos."""
+    from django.utils import timezone
+
+    return f"photos/{timezone.now():%Y/%m/%d}/{instance.sha256}.thumb.jpg"
+
+
+class Photo(models.Model):
+    """An image checked for type, size and pixels, with EXIF position and time when present."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=PhotoKind.choices)
+    report = models.ForeignKey(
+        Report,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="photos",
+        verbose_name=_("report"),
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="photos",
+        verbose_name=_("case"),
+    )
+    event = models.ForeignKey(
+        "cases.CaseEvent",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="photos",
+        verbose_name=_("event"),
+    )
+    image = models.ImageField(_("image"), upload_to=photo_path)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=thumb_path)
+    content_type = models.CharField(_("content type"), max_length=20)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    exif_lon = models.FloatField(_("EXIF longitude"), null=True, blank=True)
+    exif_lat = models.FloatField(_("EXIF latitude"), null=True, blank=True)
+    exif_taken_at = models.DateTimeField(_("EXIF time"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.sha256[:8]}"

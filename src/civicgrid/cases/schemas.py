@@ -1,0 +1,181 @@
+"""API schemas of the cases app."""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from ninja import Field, Schema
+
+from civicgrid.places.schemas import Latitude, Longitude
+
+
+class ReportIn(Schema):
+    """A report in JSON (multipart sends the same fields as form fields plus files)."""
+
+    channel: str = Field(max_length=20)
+    lon: Longitude
+    lat: Latitude
+    crs: Literal["wgs84", "gcj02", "bd09", "cgcs2000"] = "wgs84"
+    description: str = Field(min_length=1, max_length=4000)
+    address: str = Field("", max_length=200)
+    category: str | None = Field(None, description="category id, 5-digit code or kind:code")
+    asset_code: str = Field("", max_length=17)
+    reported_at: datetime | None = None
+    reporter_name: str = Field("", max_length=50)
+    reporter_phone: str = Field("", max_length=30)
+    anonymous: bool = False
+    idempotency_key: str = Field("", max_length=100)
+
+
+class PlaceRefOut(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class PhotoOut(Schema):
+    id: int
+    kind: str
+    url: str
+    thumbnail_url: str
+    width: int
+    height: int
+    exif_lon: float | None
+    exif_lat: float | None
+    exif_taken_at: datetime | None
+
+    @staticmethod
+    def resolve_url(obj):
+        return obj.image.url
+
+    @staticmethod
+    def resolve_thumbnail_url(obj):
+        return obj.thumbnail.url
+
+
+class ReportOut(Schema):
+    id: int
+    case_id: int
+    channel: str
+    reported_at: datetime
+    lon: float
+    lat: float
+    description: str
+    duplicate_of_id: int | None
+    duplicate_state: str
+    photos: list[PhotoOut]
+
+    @staticmethod
+    def resolve_photos(obj):
+        return list(obj.photos.all())
+
+
+class IntakeOut(Schema):
+    report: ReportOut
+    case_id: int
+    case_code: str
+    created: bool
+    proposed_duplicate_of: int | None
+
+
+class DeadlineOut(Schema):
+    due: datetime
+    limit_seconds: int
+    used_seconds: int
+    remaining_seconds: int
+    level: str
+    overdue: bool
+
+
+class CaseListOut(Schema):
+    id: int
+    code: str
+    state: str
+    category_id: int | None
+    category_name: str | None = Field(None, alias="category.name")
+    department_id: int | None
+    district_id: int
+    street_id: int
+    grid_cell_id: int
+    lon: float
+    lat: float
+    origin_channel: str
+    created_at: datetime
+    current_due: datetime | None
+    handling_due: datetime | None
+    handling_overdue: bool
+    version: int
+
+
+class EventOut(Schema):
+    seq: int
+    action: str
+    actor_name: str
+    role: str
+    from_state: str
+    to_state: str
+    at: datetime
+    note: str
+    data: dict[str, Any]
+    department_id: int | None
+    deadlines: dict[str, Any]
+    hash: str
+
+
+class CaseOut(CaseListOut):
+    description: str
+    address: str
+    grid_cell: PlaceRefOut
+    community: PlaceRefOut
+    street: PlaceRefOut
+    district: PlaceRefOut
+    filing_condition_id: int | None
+    suggested_department_id: int | None
+    routing_reason: str
+    stage: str
+    stage_due: datetime | None
+    pending_extension: dict[str, Any] | None
+    close_type: str
+    closed_at: datetime | None
+    urge_count: int
+    deadline: DeadlineOut | None
+    allowed_actions: list[str]
+    reports: list[ReportOut]
+    events: list[EventOut]
+    photos: list[PhotoOut]
+
+
+class TransitionIn(Schema):
+    """``{"action": …, …fields}``; unknown fields are passed to the action's checks."""
+
+    action: str = Field(max_length=30)
+    version: int | None = Field(None, description="expected case version (optimistic lock)")
+    note: str | None = Field(None, max_length=2000)
+    reason: str | None = Field(None, max_length=2000)
+    category: str | int | None = None
+    filing_condition: int | None = None
+    department: int | None = None
+    extension: str | dict[str, Any] | None = None
+    photos: list[int] | None = None
+    passed: bool | None = None
+    close_type: str | None = None
+
+
+class TransitionOut(Schema):
+    case: CaseOut
+    event: EventOut
+
+
+class MergeIn(Schema):
+    case: int
+
+
+class CaseFilter(Schema):
+    state: str | None = None
+    category: int | None = None
+    district: int | None = None
+    street: int | None = None
+    department: int | None = None
+    overdue: bool | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    bbox: Annotated[str | None, Field(None, description="min_lon,min_lat,max_lon,max_lat")]

@@ -1,0 +1,43 @@
+"""Who may see which cases, and in which role a user acts.
+
+One restriction serves the UI, the API and exports: ``visible_cases``.
+Deny by default: a user without a staff role sees nothing. District-scoped
+users see only their district; a handler (and nothing more) sees only the
+cases of their department.
+"""
+
+from civicgrid.cases.models import Case
+from civicgrid.core.workflow import Role, Transition
+from civicgrid.org.choices import RoleName
+
+
+def visible_cases(user):
+    """Return the cases ``user`` may see."""
+    if user is None or not user.is_authenticated:
+        return Case.objects.none()
+    roles = set(user.roles)
+    if not roles and not user.is_superuser:
+        return Case.objects.none()
+    queryset = Case.objects.all()
+    if user.district_id:
+        queryset = queryset.filter(district_id=user.district_id)
+    if roles == {RoleName.HANDLER}:
+        queryset = queryset.filter(department_id=user.department_id)
+    return queryset
+
+
+def acting_role(user, transition: Transition) -> Role | None:
+    """Return the role ``user`` takes for ``transition``, or None if they hold none."""
+    if user is None:
+        return None
+    for role in sorted(transition.roles):
+        if role.value in user.roles:
+            return role
+    return None
+
+
+def in_department_scope(user, case, role: Role) -> bool:
+    """Return whether a handler acts on a case of their own department."""
+    if role is not Role.handler:
+        return True
+    return bool(user.department_id) and user.department_id == case.department_id

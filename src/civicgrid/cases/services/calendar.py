@@ -1,0 +1,104 @@
+"""The working calendar of the deadlines, read from the holiday table.
+
+Built once per process and rebuilt when the table changes (a cheap
+fingerprint is compared at most every few seconds), so every worker counts
+deadlines on the same days.
+"""
+
+import threading
+import time
+from datetime import datetime
+from datetime import time as dtime
+
+from django.conf import settings
+from django.db.models import Count, Max
+
+from civicgrid.cases.models import CalendarDay, CalendarYear
+from civicgrid.core.workcalendar import WorkCalendar, holidays_from_chinese_calendar
+
+RECHECK_SECONDS = 5.0
+_lock = threading.Lock()
+_state: dict = {"calendar": None, "fingerprint": None, "checked": 0.0}
+
+
+def parse_work_periods(text: str) -> tuple[tuple[dtime, dtime], ...]:
+    """Parse ``"08:30-12:00,13:30-17:30"`` into period pairs."""
+    periods = []
+    for part in text.split(","):
+        start, _, end = part.strip().partition("-")
+        periods.append(
+            (
+                datetime.strptime(start.strip(), "%H:%M").time(),
+                datetime.strptime(end.strip(), "%H:%M").time(),
+            )
+        )
+    return tuple(periods)
+
+
+def seed_calendar_from_package() -> list[int]:
+    """Add the years chinese-calendar knows and the table lacks; return them.
+
+    Years already in the table are left alone: an administrator may have
+    corrected them.
+    """
+    holidays, workdays, years = holidays_from_chinese_calendar()
+    known = set(CalendarYear.objects.values_list("year", flat=True))
+    new_years = sorted(set(years) - known)
+    if not new_years:
+        return []
+    days = [CalendarDay(date=d, is_workday=False, name="法定节假日") for d in holidays]
+    days += [CalendarDay(date=d, is_workday=True, name="调休上班") for d in workdays]
+    wanted = [d for d in days if d.date.year in new_years]
+    existing = set(
+        CalendarDay.objects.filter(date__year__in=new_years).values_list("date", flat=True)
+    )
+    CalendarDay.objects.bulk_create([d for d in wanted if d.date not in existing])
+    CalendarYear.objects.bulk_create(
+        [CalendarYear(year=y, source="chinese-calendar") for y in new_years]
+    )
+    invalidate_calendar()
+    return new_years
+
+
+def invalidate_calendar() -> None:
+    """Drop this process's calendar; the next use rebuilds it."""
+    with _lock:
+        _state.update(calendar=None, fingerprint=None, checked=0.0)
+
+
+def _fingerprint():
+    days = CalendarDay.objects.aggregate(n=Count("id"), last=Max("date"))
+    years = CalendarYear.objects.aggregate(n=Count("id"), last=Max("year"))
+    return (days["n"], days["last"], years["n"], years["last"], settings.TIME_ZONE)
+
+
+def work_calendar() -> WorkCalendar:
+    """Return the current working calendar."""
+    now = time.monotonic()
+    if _state["calendar"] is not None and now - _state["checked"] < RECHECK_SECONDS:
+        return _state["calendar"]
+    with _lock:
+        fingerprint = _fingerprint()
+        if _state["calendar"] is None or _state["fingerprint"] != fingerprint:
+            days = list(CalendarDay.objects.values_list("date", "is_workday"))
+            _state["calendar"] = WorkCalendar(
+                periods=parse_work_periods(settings.CIVICGRID["WORK_PERIODS"]),
+                tz=settings.TIME_ZONE,
+                holidays=frozenset(d for d, on in days if not on),
+                makeup_workdays=frozenset(d for d, on in days if on),
+                covered_years=frozenset(CalendarYear.objects.values_list("year", flat=True)),
+            )
+            _state["fingerprint"] = fingerprint
+        _state["checked"] = time.monotonic()
+        return _state["calendar"]
+
+
+def calendar_warnings(now: datetime, years_ahead: int = 1) -> list[str]:
+    """Return warnings for administrators about years without holiday data."""
+    calendar = work_calendar()
+    missing = calendar.missing_years(now.year, now.year + years_ahead)
+    return [
+        f"No holiday data for {year}: deadlines in {year} count weekends only. "
+        "Add the official arrangement under Holidays and make-up days."
+        for year in missing
+    ]

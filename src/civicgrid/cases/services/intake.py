@@ -1,0 +1,300 @@
+"""Reports in: locate, store, open a case, propose duplicates; merge on confirmation.
+
+Every report opens a case in ``reported``. When an open case of the same
+category lies within the configured radius and window, the report is marked
+as a proposed duplicate of it; an operator's confirmation (``merge_report``)
+moves the report into that case and voids the new one through ``act``.
+"""
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from civicgrid.assets.models import Asset
+from civicgrid.assets.services import nearest_assets
+from civicgrid.cases.choices import Channel, DuplicateState, PhotoKind
+from civicgrid.cases.models import Case, Report
+from civicgrid.cases.services import access
+from civicgrid.cases.services.calendar import work_calendar
+from civicgrid.cases.services.errors import CaseConflict, CaseForbidden, CaseInvalid
+from civicgrid.cases.services.events import append_event
+from civicgrid.cases.services.photos import PhotoRejected, store_photo
+from civicgrid.cases.services.transitions import act, now, refresh_deadlines
+from civicgrid.categories.models import Category
+from civicgrid.core.coords import CoordinateError, to_wgs84
+from civicgrid.core.spatial import haversine_m
+from civicgrid.org.choices import RoleName
+from civicgrid.places.services import OutsideCity, locate
+
+ASSET_LINK_RADIUS_M = 15.0
+STAFF_ENTRY_ROLES = {RoleName.OPERATOR, RoleName.SHIFT_LEAD, RoleName.DISPATCHER}
+
+
+@dataclass
+class ReportInput:
+    """A report as received from any channel, before checks."""
+
+    channel: str
+    lon: float
+    lat: float
+    description: str
+    crs: str = "wgs84"
+    address: str = ""
+    category: str | int | None = None
+    asset_code: str = ""
+    reported_at: datetime | None = None
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    anonymous: bool = False
+    idempotency_key: str = ""
+    raw_payload: dict = field(default_factory=dict)
+
+
+@dataclass
+class IntakeResult:
+    """The stored report, its case, and whether it was new or a retry."""
+
+    report: Report
+    case: Case
+    created: bool
+
+
+def _check_channel(data: ReportInput, actor, api_key) -> None:
+    if data.channel not in Channel.values:
+        raise CaseInvalid(f"unknown channel {data.channel!r}", {"channel": "unknown channel"})
+    roles = set(actor.roles) if getattr(actor, "is_authenticated", False) else set()
+    if data.channel == Channel.INSPECTOR:
+        if RoleName.INSPECTOR not in roles:
+            raise CaseForbidden("only inspectors report on the inspector channel")
+    elif not (roles & (STAFF_ENTRY_ROLES | {RoleName.INSPECTOR, RoleName.LEADER}) or api_key):
+        raise CaseForbidden("you may not enter reports")
+
+
+def _category(value) -> Category | None:
+    if value in (None, ""):
+        return None
+    query = Category.objects.filter(active=True)
+    text = str(value)
+    if ":" in text:
+        kind, code = text.split(":", 1)
+        found = query.filter(kind=kind, code=code).first()
+    elif text.isdigit() and len(text) == 5:
+        found = query.filter(code=text).order_by("kind").first()
+    else:
+        found = query.filter(pk=int(text)).first() if text.isdigit() else None
+    if found is None:
+        raise CaseInvalid(f"unknown category {value!r}", {"category": "unknown category"})
+    return found
+
+
+def _asset(data: ReportInput, category: Category | None, lon: float, lat: float):
+    if data.asset_code:
+        asset = Asset.objects.filter(code=data.asset_code).first()
+        if asset is None:
+            raise CaseInvalid(f"unknown asset {data.asset_code!r}", {"asset_code": "unknown"})
+        return asset
+    if category is None or category.kind != "asset":
+        return None
+    hits = nearest_assets(lon, lat, ASSET_LINK_RADIUS_M, limit=1, category=category)
+    return hits[0][0] if hits else None
+
+
+def find_duplicate(category, lon: float, lat: float, at: datetime, exclude=None) -> Case | None:
+    """Return the nearest open case of ``category`` within the radius and window."""
+    if category is None:
+        return None
+    radius = settings.CIVICGRID["DUPLICATE_RADIUS_M"]
+    window = timedelta(hours=settings.CIVICGRID["DUPLICATE_WINDOW_HOURS"])
+    dlat = radius / 111_000.0
+    dlon = radius / (111_000.0 * max(math.cos(math.radians(lat)), 0.01))
+    candidates = (
+        Case.objects.open()
+        .filter(
+            lon__range=(lon - dlon, lon + dlon),
+            lat__range=(lat - dlat, lat + dlat),
+            created_at__gte=at - window,
+        )
+        .filter(_same_category(category))
+    )
+    if exclude is not None:
+        candidates = candidates.exclude(pk=exclude.pk)
+    best, best_distance = None, radius
+    for case in candidates:
+        distance = float(haversine_m(lon, lat, case.lon, case.lat))
+        if distance <= best_distance:
+            best, best_distance = case, distance
+    return best
+
+
+def _same_category(category):
+    from django.db.models import Q
+
+    # A case carries its filed category, or (before filing) its reports' guess.
+    return Q(category=category) | Q(category__isnull=True, reports__category_guess=category)
+
+
+def submit_report(data: ReportInput, actor=None, photos=(), api_key=None) -> IntakeResult:
+    """Store a report from any channel and open its case; retries return the first one."""
+    _check_channel(data, actor, api_key)
+    description = (data.description or "").strip()
+    if not description:
+        raise CaseInvalid("describe the problem", {"description": "required"})
+    if len(description) > 4000:
+        raise CaseInvalid(
+            "description is longer than 4,000 characters", {"description": "too long"}
+        )
+    if data.idempotency_key:
+        existing = Report.objects.filter(
+            channel=data.channel, idempotency_key=data.idempotency_key
+        ).first()
+        if existing:
+            return IntakeResult(existing, existing.case, created=False)
+    try:
+        lon, lat = to_wgs84(float(data.lon), float(data.lat), data.crs)
+        where = locate(lon, lat)
+    except (CoordinateError, TypeError, ValueError) as exc:
+        raise CaseInvalid(str(exc), {"lon": "invalid", "lat": "invalid"}) from exc
+    except OutsideCity as exc:
+        raise CaseInvalid(str(exc), {"lon": "outside the city"}, code="outside_city") from exc
+    category = _category(data.category)
+    asset = _asset(data, category, lon, lat)
+    at = now()
+    reported_at = data.reported_at or at
+    if timezone.is_naive(reported_at):
+        reported_at = timezone.make_aware(reported_at)
+    if reported_at > at + timedelta(minutes=5):
+        raise CaseInvalid("reported_at lies in the future", {"reported_at": "in the future"})
+    duplicate = find_duplicate(category, lon, lat, at)
+    place = {
+        "lon": lon,
+        "lat": lat,
+        "address": data.address[:200],
+        "grid_cell_id": where.grid_cell.id,
+        "community_id": where.community.id,
+        "street_id": where.street.id,
+        "district_id": where.district.id,
+    }
+    reporter = actor if getattr(actor, "pk", None) else None
+    try:
+        with transaction.atomic():
+            case = Case(
+                **place,
+                state="reported",
+                origin_channel=data.channel,
+                reported_by_inspector=data.channel == Channel.INSPECTOR,
+                description=description,
+                asset=asset,
+                created_at=at,
+                updated_at=at,
+            )
+            case.save()
+            case.code = f"{timezone.localtime(at):%Y%m%d}{case.pk:06d}"
+            report = Report.objects.create(
+                **place,
+                channel=data.channel,
+                reporter=reporter,
+                reporter_name=data.reporter_name[:50],
+                reporter_phone=data.reporter_phone[:30],
+                anonymous=data.anonymous,
+                reported_at=reported_at,
+                crs=data.crs,
+                input_lon=float(data.lon),
+                input_lat=float(data.lat),
+                category_guess=category,
+                asset=asset,
+                description=description,
+                raw_payload=data.raw_payload,
+                idempotency_key=data.idempotency_key[:100],
+                case=case,
+                duplicate_of=duplicate,
+                duplicate_state=DuplicateState.PROPOSED if duplicate else DuplicateState.NONE,
+            )
+            for upload in photos:
+                store_photo(upload, PhotoKind.REPORT, reporter, report=report, case=case)
+            snapshot = refresh_deadlines(case, at, work_calendar(), entered=True)
+            append_event(
+                case,
+                action="report",
+                actor=reporter,
+                role=_reporter_role(actor, data.channel),
+                from_state="",
+                to_state="reported",
+                at=at,
+                note="",
+                data={
+                    "report": report.pk,
+                    "channel": data.channel,
+                    "duplicate_of": duplicate.pk if duplicate else None,
+                },
+                deadlines=snapshot,
+            )
+            case.save()
+    except PhotoRejected as exc:
+        raise CaseInvalid(str(exc), {"photos": str(exc)}, code="bad_photo") from exc
+    except IntegrityError:
+        # Two retries with one idempotency key raced: the other one won.
+        existing = Report.objects.filter(
+            channel=data.channel, idempotency_key=data.idempotency_key
+        ).first()
+        if existing is None:
+            raise
+        return IntakeResult(existing, existing.case, created=False)
+    return IntakeResult(report, case, created=True)
+
+
+def _reporter_role(actor, channel) -> str:
+    if channel == Channel.INSPECTOR:
+        return RoleName.INSPECTOR
+    roles = sorted(actor.roles) if getattr(actor, "is_authenticated", False) else []
+    return roles[0] if roles else "client"
+
+
+def merge_report(report: Report, target: Case, actor) -> Report:
+    """Confirm that ``report`` repeats ``target``: move it there, void its own case."""
+    roles = set(actor.roles)
+    if not roles & {RoleName.OPERATOR, RoleName.SHIFT_LEAD}:
+        raise CaseForbidden("only operators and shift leads confirm duplicates")
+    visible = access.visible_cases(actor)
+    if not visible.filter(pk__in=[report.case_id, target.pk]).count() == 2:
+        raise CaseInvalid("both cases must be visible to you", {"case": "not visible"})
+    if target.pk == report.case_id:
+        raise CaseInvalid("the report already belongs to that case", {"case": "same case"})
+    if target.state in ("closed", "voided"):
+        raise CaseConflict("the target case is closed or voided")
+    own = report.case
+    with transaction.atomic():
+        if own.reports.count() == 1 and own.state in ("reported", "verified"):
+            act(own, "void", actor, reason=f"重复上报，已并入案卷 {target.code}")
+        locked = Case.objects.select_for_update().get(pk=target.pk)
+        report.case = locked
+        report.duplicate_of = locked
+        report.duplicate_state = DuplicateState.CONFIRMED
+        report.save(update_fields=["case", "duplicate_of", "duplicate_state"])
+        report.photos.update(case=locked)
+        at = now()
+        append_event(
+            locked,
+            action="merge",
+            actor=actor,
+            role=sorted(roles & {RoleName.OPERATOR, RoleName.SHIFT_LEAD})[0],
+            from_state=locked.state,
+            to_state=locked.state,
+            at=at,
+            data={"report": report.pk, "from_case": own.pk},
+        )
+        locked.updated_at = at
+        locked.save(update_fields=["version", "last_event_hash", "updated_at"])
+    return report
+
+
+def reject_duplicate(report: Report, actor) -> Report:
+    """Record that a proposed duplicate is a separate problem."""
+    if not set(actor.roles) & {RoleName.OPERATOR, RoleName.SHIFT_LEAD}:
+        raise CaseForbidden("only operators and shift leads decide duplicates")
+    report.duplicate_state = DuplicateState.REJECTED
+    report.save(update_fields=["duplicate_state"])
+    return report

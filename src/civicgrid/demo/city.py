@@ -49,7 +49,7 @@ COMMUNITY_COLS = [(0, 5), (5, 10), (10, 16), (16, 21)]
 CITY_DEPARTMENTS = [
     ("SZGY", "示范市市政公用服务中心", ["路灯", "地灯", "景观灯", "综合杆", "过街天桥", "地下通道",
      "立交桥", "跨河桥", "道路破损", "路缘石", "盲道", "台阶", "无障碍", "边坡", "道路积雪"]),
-    ("GSZX", "示范市供水总公司", ["供水井盖", "供水器", "水井", "水塔", "水鹤", "中水井盖"]),
+    ("GSZX", "示范市供水总公司", ["供水井盖", "供水器", "=水井", "水塔", "水鹤", "中水井盖"]),
     ("PSZX", "示范市排水服务中心", ["污水井盖", "雨水井盖", "雨水箅子", "化粪池井盖", "排水泵站",
      "雨污水排放口", "乱倒乱排污水"]),
     ("YLLH", "示范市园林绿化服务中心", ["古树名木", "行道树", "独立树", "护树设施", "花架花钵",
@@ -71,6 +71,7 @@ CITY_DEPARTMENTS = [
      "高压线铁塔", "充电桩", "架空线缆"]),
     ("TXGX", "示范市通信管线管理中心", ["通信井盖", "电视井盖", "网络井盖", "通信交接箱",
      "通信立杆", "通信基站"]),
+    ("XFZD", "示范市消防救援支队", ["消防设施", "占用消防通道"]),
     ("RQJT", "示范市燃气热力集团", ["燃气井盖", "燃气调压站", "输油（气）", "露天燃气管道",
      "热力井盖", "露天供热管道"]),
 ]  # fmt: skip
@@ -201,8 +202,15 @@ def build_places(rng) -> dict:
     return layout
 
 
+def _matches(keyword: str, name: str) -> bool:
+    """Return whether a keyword names a category ("=水井" only 水井 itself, not 污水井盖)."""
+    if keyword.startswith("="):
+        return name.removesuffix("异常") == keyword[1:]
+    return keyword in name
+
+
 def _matching_categories(keywords) -> list[Category]:
-    return [c for c in Category.objects.all() if any(k in c.name for k in keywords)]
+    return [c for c in Category.objects.all() if any(_matches(k, c.name) for k in keywords)]
 
 
 def build_departments() -> dict[str, Department]:
@@ -293,13 +301,11 @@ def build_assets(rng, departments) -> int:
     import csv
 
     owners = {}
-    for code, _name, keywords in CITY_DEPARTMENTS:
-        for category_code, _mean, name in ASSET_MIX:
-            if any(k in name or name in k for k in keywords):
-                owners.setdefault(category_code, code)
-    for category in Category.objects.filter(kind="asset", code__in=[a[0] for a in ASSET_MIX]):
-        for dept in category.departments.all():
-            owners.setdefault(category.code, dept.code)
+    mix_codes = [a[0] for a in ASSET_MIX]
+    for category in Category.objects.filter(kind="asset", code__in=mix_codes):
+        city_level = category.departments.filter(district__isnull=True).order_by("code").first()
+        if city_level:
+            owners[category.code] = city_level.code
     cells = list(GridCell.objects.order_by("code").values_list("geometry", "district__code"))
     buffer = io.StringIO()
     writer = csv.writer(buffer)

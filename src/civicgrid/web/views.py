@@ -12,7 +12,14 @@ from civicgrid.web.services import home_summary
 @require_GET
 def home(request):
     """Show what the platform holds and link to what exists."""
-    return render(request, "web/home.html", {"summary": home_summary()})
+    context = {"summary": home_summary()}
+    if request.user.is_authenticated and (request.user.is_staff or request.user.has_role("admin")):
+        from django.utils import timezone
+
+        from civicgrid.cases.services.calendar import calendar_warnings
+
+        context["warnings"] = calendar_warnings(timezone.now())
+    return render(request, "web/home.html", context)
 
 
 @never_cache

@@ -23,7 +23,7 @@ from civicgrid.common.importing import (
     read_feature_collection,
     read_text,
 )
-from civicgrid.core.codes import CodeError, parse_asset_code
+from civicgrid.core.codes import CodeError, normalize_category_code, parse_asset_code
 from civicgrid.core.coords import CoordinateError, to_wgs84
 from civicgrid.core.spatial import PointIndex
 from civicgrid.org.models import Department
@@ -88,7 +88,12 @@ def import_assets(source, crs: str = "wgs84", show_progress: bool | None = None)
         category_id = None
         try:
             parsed = parse_asset_code(code)
-            category_code = props.get("category") or parsed.category_code
+            # Store and compare the normalized code, so that full-width digits or
+            # inner spaces neither dodge the duplicate check nor reach the database.
+            code = parsed.code
+            given = props.get("category")
+            # Census files still use the 4-digit class form (0101 for 01001).
+            category_code = normalize_category_code(given) if given else parsed.category_code
             if category_code != parsed.category_code:
                 problems.append(
                     f"code's class {parsed.category_code} does not match category {category_code}"

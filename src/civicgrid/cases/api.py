@@ -4,7 +4,7 @@ import json
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from ninja import File, Query, Router
+from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import ValidationError as PydanticValidationError
@@ -32,7 +32,7 @@ from civicgrid.cases.services import (
     submit_report,
 )
 from civicgrid.cases.services.access import visible_cases
-from civicgrid.cases.services.photos import PhotoRejected, store_photo
+from civicgrid.cases.services.photos import PhotoRejected, check_uploads, store_photo
 from civicgrid.cases.services.reading import case_detail, case_queryset
 
 router = Router()
@@ -69,13 +69,16 @@ def create_report(request):
         data, actor=request.user, photos=photos, api_key=getattr(request, "api_key", None)
     )
     report = result.report
-    return (201 if result.created else 200), {
-        "report": report,
-        "case_id": result.case.pk,
-        "case_code": result.case.code,
-        "created": result.created,
-        "proposed_duplicate_of": report.duplicate_of_id,
-    }
+    return Status(
+        201 if result.created else 200,
+        {
+            "report": report,
+            "case_id": result.case.pk,
+            "case_code": result.case.code,
+            "created": result.created,
+            "proposed_duplicate_of": report.duplicate_of_id,
+        },
+    )
 
 
 def _visible_report(request, report_id) -> Report:
@@ -113,7 +116,7 @@ def not_duplicate(request, report_id: int):
 
 
 @router.post("/photos", response={201: list[PhotoOut]}, url_name="photos_upload")
-def upload_photos(request, photos: list[UploadedFile] = File(...)):
+def upload_photos(request, photos: list[UploadedFile] = File(...)):  # noqa: B008
     """Upload photos to attach to a later transition (resolve, check)."""
     if not request.user.roles:
         raise ApiError(403, "forbidden", "only staff upload photos")
@@ -121,12 +124,13 @@ def upload_photos(request, photos: list[UploadedFile] = File(...)):
         raise ApiError(422, "too_many_photos", f"at most {MAX_PHOTOS} photos at once")
     stored = []
     try:
+        check_uploads(photos)
         with transaction.atomic():
             for upload in photos:
                 stored.append(store_photo(upload, "after", request.user))
     except PhotoRejected as exc:
         raise ApiError(422, "bad_photo", str(exc), {"photos": str(exc)}) from exc
-    return 201, stored
+    return Status(201, stored)
 
 
 @router.get("/cases", response=list[CaseListOut], url_name="cases_list")

@@ -66,7 +66,8 @@ class ReportOut(Schema):
 
     @staticmethod
     def resolve_photos(obj):
-        return list(obj.photos.all())
+        stored = getattr(obj, "stored_photos", None)
+        return stored if stored is not None else list(obj.photos.all())
 
 
 class IntakeOut(Schema):

@@ -3,6 +3,8 @@
 from django.db.models import Prefetch
 from ninja import Router
 
+from civicgrid.api.errors import ApiError
+from civicgrid.categories.choices import CategoryKind
 from civicgrid.categories.models import Category, FilingCondition
 from civicgrid.categories.schemas import CategoryOut
 
@@ -16,5 +18,9 @@ def list_categories(request, kind: str | None = None):
         Prefetch("filing_conditions", queryset=FilingCondition.objects.order_by("position"))
     )
     if kind:
+        if kind not in CategoryKind.values:
+            raise ApiError(
+                422, "validation_error", f"unknown kind {kind!r}", {"kind": "asset or incident"}
+            )
         queryset = queryset.filter(kind=kind)
     return list(queryset)

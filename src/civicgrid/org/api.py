@@ -1,6 +1,6 @@
 """API handlers of the org app: tokens and departments."""
 
-from ninja import Router
+from ninja import Router, Status
 
 from civicgrid.api.errors import ApiError
 from civicgrid.org.models import Department
@@ -18,12 +18,15 @@ def create_token(request, credentials: TokenIn):
         key, secret = issue_user_token(request, credentials.username, credentials.password)
     except LoginFailed as exc:
         raise ApiError(401, "invalid_credentials", str(exc)) from exc
-    return 201, {
-        "token": secret,
-        "expires_at": key.expires_at,
-        "username": key.user.username,
-        "roles": sorted(key.user.roles),
-    }
+    return Status(
+        201,
+        {
+            "token": secret,
+            "expires_at": key.expires_at,
+            "username": key.user.username,
+            "roles": sorted(key.user.roles),
+        },
+    )
 
 
 @departments_router.get("", response=list[DepartmentOut], url_name="departments_list")

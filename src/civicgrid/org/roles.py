@@ -66,10 +66,19 @@ ROLE_DESCRIPTIONS = {
 
 
 def ensure_role_groups(sender=None, using="default", **kwargs):
-    """Create or refresh one group per role with its permissions (idempotent)."""
+    """Create or refresh one group per role with its permissions (idempotent).
+
+    ``post_migrate`` reaches the org app before places, categories and assets,
+    whose permissions Django has not created yet at that point; create them
+    here first, or a fresh database gets role groups without them.
+    """
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
     from django.contrib.auth.models import Group, Permission
 
     wanted = {perm for perms in ROLE_PERMISSIONS.values() for perm in perms}
+    for label in sorted({perm.split(".")[0] for perm in wanted}):
+        create_permissions(apps.get_app_config(label), verbosity=0, using=using)
     by_name = {}
     for perm in Permission.objects.using(using).select_related("content_type"):
         key = f"{perm.content_type.app_label}.{perm.codename}"

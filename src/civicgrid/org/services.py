@@ -20,7 +20,8 @@ def issue_user_token(request, username: str, password: str) -> tuple[ApiKey, str
         raise LoginFailed("Unknown username or wrong password.")
     days = settings.CIVICGRID["API_TOKEN_DAYS"]
     return ApiKey.issue(
-        name=f"token for {user.username}",
+        # Usernames may be 150 characters; ApiKey.name holds 100.
+        name=f"token for {user.username}"[:100],
         user=user,
         expires_at=timezone.now() + timedelta(days=days),
     )

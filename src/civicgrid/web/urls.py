@@ -12,7 +12,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(template_name="web/login.html"),
+        # Without ``next`` go home: LOGIN_REDIRECT_URL's default page does not exist.
+        auth_views.LoginView.as_view(template_name="web/login.html", next_page="web:home"),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="web:home"), name="logout"),

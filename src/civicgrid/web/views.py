@@ -4,12 +4,12 @@ from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from civicgrid.web.services import home_summary
 
 
-@require_GET
+@require_safe
 def home(request):
     """Show what the platform holds and link to what exists."""
     context = {"summary": home_summary()}
@@ -23,7 +23,7 @@ def home(request):
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     """Answer 200 when the database answers, 503 when it does not."""
     try:

@@ -23,7 +23,8 @@ class Case(Located):
     later only through an extension or a suspension.
     """
 
-    code = models.CharField(_("case number"), max_length=20, unique=True, null=True)
+    # NULL until the row has an id to number it by; unique, so "" would collide.
+    code = models.CharField(_("case number"), max_length=20, unique=True, null=True)  # noqa: DJ001
     state = models.CharField(
         _("state"), max_length=12, choices=CaseState.choices, default=CaseState.REPORTED
     )

@@ -122,6 +122,18 @@ def _thumbnail(data: bytes) -> bytes:
         return out.getvalue()
 
 
+def check_uploads(uploads) -> None:
+    """Inspect every upload before any is stored; raise ``PhotoRejected`` for the first bad one.
+
+    Storing writes files outside the database transaction, so a batch with a bad photo in it
+    must be refused before the good ones reach the storage (a rollback would orphan them).
+    """
+    for upload in uploads:
+        data = upload.read()
+        upload.seek(0)
+        inspect_image(data, getattr(upload, "content_type", None))
+
+
 def store_photo(upload, kind: str, uploaded_by=None, report=None, case=None) -> Photo:
     """Check an uploaded file and store it with its thumbnail; return the Photo."""
     data = upload.read()

@@ -3,9 +3,10 @@
 from django.db.models import Prefetch
 
 from civicgrid.cases.models import Case, CaseEvent, Photo, Report
+from civicgrid.cases.services import transitions
 from civicgrid.cases.services.calendar import work_calendar
 from civicgrid.cases.services.deadlines import progress
-from civicgrid.cases.services.transitions import _pauses, allowed_actions_for, now
+from civicgrid.cases.services.transitions import _pauses, allowed_actions_for
 from civicgrid.core.timelimits import TimeLimit
 
 
@@ -24,7 +25,7 @@ def deadline_of(case: Case, at=None) -> dict | None:
     """Return the running deadline of ``case`` with its warning level."""
     if case.current_due is None:
         return None
-    at = at or now()
+    at = at or transitions.now()
     if case.stage == "handle":
         continuous = TimeLimit.from_dict(case.handling_limit).continuous
         return progress(

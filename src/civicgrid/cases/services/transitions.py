@@ -9,7 +9,7 @@ Nothing else writes ``Case.state``.
 from datetime import datetime
 from decimal import InvalidOperation
 
-from django.db import DatabaseError, transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from civicgrid.cases.models import Case, Photo
@@ -275,20 +275,31 @@ def refresh_deadlines(case: Case, at: datetime, calendar, entered: bool) -> dict
         "stage_due": _iso(case.stage_due),
         "handling_due": _iso(case.handling_due),
         "handling_limit": case.handling_limit,
-        "calendar_covered": calendar.is_covered(at.year),
+        "calendar_covered": _covered(calendar, at, case.stage_due, case.handling_due),
     }
+
+
+def _covered(calendar, at: datetime, *dues: datetime | None) -> bool:
+    """Return whether the holiday table covers every year from ``at`` to the latest due time.
+
+    A deadline that runs into a year without holiday data was counted on weekends only.
+    """
+    last = max([at, *(d for d in dues if d is not None)])
+    years = range(at.astimezone(calendar.tz).year, last.astimezone(calendar.tz).year + 1)
+    return all(calendar.is_covered(year) for year in years)
 
 
 def _lock(case_id: int) -> Case:
     try:
+        # ``of=("self",)``: PostgreSQL cannot lock the nullable side of the outer joins.
         return (
-            Case.objects.select_for_update()
+            Case.objects.select_for_update(of=("self",))
             .select_related("asset", "department", "category")
             .get(pk=case_id)
         )
     except Case.DoesNotExist:
         raise CaseNotFound("no such case") from None
-    except DatabaseError as exc:  # lock not granted in time
+    except OperationalError as exc:  # lock not granted in time
         raise CaseConflict("the case is being changed by someone else; retry") from exc
 
 

@@ -260,6 +260,8 @@ def _check_zones(features, level, crs, show_progress):
             seen[code] = index
         if not name:
             problems.append("property 'name' is missing")
+        elif len(name) > 100:
+            problems.append("property 'name' is longer than 100 characters")
         cells = props.get("cells")
         geom = None
         if cells is not None:

@@ -1,0 +1,64 @@
+"""Fixtures shared by the tests of every app.
+
+Builders and factories live in :mod:`civicgrid.testing.factories`; the
+fixtures here only wire them to pytest-django.
+"""
+
+import pytest
+
+
+def pytest_configure(config):
+    """Silence WhiteNoise's notice that ``collectstatic`` has not been run."""
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+
+def _expire_spatial_indexes():
+    """Make the next grid or asset lookup compare the database with the cached index.
+
+    Rolled-back test data fires no ``post_delete`` signals, so an index built
+    by one test could answer the next one for up to ``RECHECK_SECONDS``.
+    Expiring the check (rather than dropping the index) keeps a shared
+    fixture's large grid, such as the demo city, from being rebuilt for every
+    test: the index is rebuilt only when its fingerprint no longer matches.
+    """
+    from civicgrid.assets import services as assets_services
+    from civicgrid.places.services import locating
+
+    for state in (locating._state, assets_services._state):
+        state["checked"] = 0.0
+
+
+@pytest.fixture(autouse=True)
+def _fresh_spatial_indexes():
+    """Expire the process-wide grid and asset indexes around every test.
+
+    Touches no database, so ``core/`` tests are unaffected.
+    """
+    _expire_spatial_indexes()
+    yield
+    _expire_spatial_indexes()
+
+
+@pytest.fixture
+def city(db):
+    """Return a one-district city of 2 × 2 unit grid cells (see ``build_city``)."""
+    from civicgrid.testing.factories import build_city
+
+    return build_city()
+
+
+@pytest.fixture
+def staff_user(db):
+    """Return an active dispatcher with city-wide scope."""
+    from civicgrid.testing.factories import UserFactory
+
+    return UserFactory(username="dispatcher", roles=["dispatcher"])
+
+
+@pytest.fixture
+def staff_headers(staff_user):
+    """Return bearer headers of a fresh token for ``staff_user``."""
+    from civicgrid.testing.factories import bearer, issue_api_key
+
+    _key, secret = issue_api_key(name="test token", user=staff_user)
+    return bearer(secret)

@@ -1,0 +1,106 @@
+"""The demo city: size, valid codes and idempotence.
+
+The full city takes seconds to build, so it is built in one test only (twice,
+to show that a second run changes nothing).
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from civicgrid.assets.models import Asset
+from civicgrid.categories.models import Category, FilingCondition
+from civicgrid.core.codes import parse_asset_code, validate_code
+from civicgrid.demo.city import DEMO_USERS, build_demo_city
+from civicgrid.org.choices import RoleName
+from civicgrid.org.models import Department
+from civicgrid.places.models import (
+    Community,
+    District,
+    GridCell,
+    PatrolZone,
+    ResponsibilityZone,
+    Street,
+)
+from civicgrid.places.services import locate
+
+
+def snapshot() -> dict[str, int]:
+    return {
+        "districts": District.objects.count(),
+        "streets": Street.objects.count(),
+        "communities": Community.objects.count(),
+        "cells": GridCell.objects.count(),
+        "categories": Category.objects.count(),
+        "conditions": FilingCondition.objects.count(),
+        "departments": Department.objects.count(),
+        "assets": Asset.objects.count(),
+        "users": get_user_model().objects.count(),
+        "responsibility_zones": ResponsibilityZone.objects.count(),
+        "patrol_zones": PatrolZone.objects.count(),
+    }
+
+
+@pytest.mark.django_db
+def test_demo_city_is_complete_valid_and_idempotent():
+    """Building the demo twice gives the same full city, with codes that nest correctly."""
+    first = build_demo_city("demo-pass-123")
+    counts = snapshot()
+    second = build_demo_city("demo-pass-123")
+    assert snapshot() == counts
+    assert (second["cells"], second["departments"], second["assets"]) == (
+        first["cells"],
+        first["departments"],
+        first["assets"],
+    )
+    assert second["categories"].categories_created == 0
+
+    assert counts["districts"] == 2
+    assert counts["streets"] >= 6
+    assert counts["communities"] >= 20
+    assert counts["cells"] >= 1_500
+    assert counts["departments"] >= 10
+    assert counts["assets"] >= 5_000
+    assert counts["responsibility_zones"] >= 8
+    assert counts["patrol_zones"] >= 6
+
+    for street in Street.objects.select_related("district"):
+        validate_code("street", street.code, street.district.code)
+    for community in Community.objects.select_related("street"):
+        validate_code("community", community.code, community.street.code)
+    rows = GridCell.objects.values_list(
+        "code", "community__code", "street__code", "district__code"
+    )
+    for code, community, street, district in rows:
+        assert validate_code("grid", code, community) == code
+        assert community.startswith(street) and street.startswith(district)
+
+    # Every asset code carries its class and its district; every asset lies in a cell.
+    assets = Asset.objects.values_list("code", "category__code", "grid_cell__district__code")
+    for code, category, district in assets:
+        parsed = parse_asset_code(code)
+        assert parsed.category_code == category
+        assert parsed.division == district
+    assert not Asset.objects.filter(grid_cell=None).exists()
+
+    # One login per role, each in its role group, all with the given password.
+    User = get_user_model()
+    for role in RoleName.values:
+        assert User.objects.filter(groups__name=role).exists(), role
+    for spec in DEMO_USERS:
+        user = User.objects.get(username=spec.username)
+        assert user.roles == frozenset({str(spec.role)})
+        assert user.check_password("demo-pass-123")
+    # Each district has its default department.
+    for district in District.objects.all():
+        assert district.departments.filter(is_district_default=True).count() == 1
+
+    # The city is usable: its centre locates, in the first district's street.
+    where = locate(119.599, 39.935)
+    assert where.district.code == "130391"
+
+
+def test_demo_command_refuses_a_short_password():
+    """``civicgrid demo --password`` must be at least 6 characters (checked before migrating)."""
+    with pytest.raises(CommandError, match="at least 6 characters"):
+        call_command("demo", password="12345")

@@ -1,0 +1,451 @@
+"""Importing districts, streets, communities, grid cells and zones."""
+
+import copy
+import io
+import json
+
+import numpy as np
+import pytest
+from django.core.management import CommandError, call_command
+
+from civicgrid.core.coords import from_wgs84
+from civicgrid.places.models import (
+    Community,
+    District,
+    GridCell,
+    PatrolZone,
+    ResponsibilityZone,
+    Street,
+)
+from civicgrid.places.services import ImportRefused, import_places, locate
+from civicgrid.testing.factories import (
+    DepartmentFactory,
+    UserFactory,
+    build_city,
+    city_layers,
+    feature,
+    feature_collection,
+    geojson_file,
+    square,
+)
+
+pytestmark = pytest.mark.django_db
+
+MODELS = (District, Street, Community, GridCell)
+
+
+def counts():
+    return tuple(model.objects.count() for model in MODELS)
+
+
+def import_layers(layers, levels=("district", "street", "community", "grid")):
+    for level in levels:
+        import_places(geojson_file(layers[level]), level, show_progress=False)
+
+
+def refused(features, level, crs="wgs84") -> ImportRefused:
+    with pytest.raises(ImportRefused) as info:
+        import_places(geojson_file(features), level, crs, show_progress=False)
+    return info.value
+
+
+def errors_by_index(exc: ImportRefused) -> dict[int, str]:
+    return {error.index: error.reason for error in exc.errors}
+
+
+# -- valid files -------------------------------------------------------------------
+
+
+def test_every_level_imports_and_links_its_parents():
+    """A valid district, street, community and grid file import, linked to their parents."""
+    layers = city_layers(rows=2, cols=2)
+    results = [
+        import_places(geojson_file(layers[level]), level, show_progress=False)
+        for level in ("district", "street", "community", "grid")
+    ]
+    assert [(r.created, r.updated, r.total) for r in results] == [
+        (1, 0, 1),
+        (1, 0, 1),
+        (1, 0, 1),
+        (4, 0, 4),
+    ]
+    assert counts() == (1, 1, 1, 4)
+    cell = GridCell.objects.get(code="130391001001001")
+    assert cell.community.code == "130391001001"
+    assert cell.street.code == "130391001"
+    assert cell.district.code == "130391"
+    assert cell.name == "测试1区1号网格"
+    assert cell.geometry["type"] == "Polygon"
+    # A 0.001° square at 40° N is about 85 m × 111 m.
+    assert 9_000 < cell.area_m2 < 10_000
+    assert (cell.min_lon, cell.max_lat) == (119.6, 39.935)
+    assert (cell.max_lon, cell.min_lat) == pytest.approx((119.601, 39.934))
+
+
+def test_import_accepts_a_path(tmp_path):
+    """A file path works as well as a file object."""
+    path = tmp_path / "districts.geojson"
+    path.write_text(json.dumps(feature_collection(city_layers()["district"])), encoding="utf-8")
+    result = import_places(path, "district", show_progress=False)
+    assert result.created == 1
+    assert District.objects.get().name == "测试1区"
+
+
+def test_utf8_bom_is_accepted():
+    """A file saved with a UTF-8 byte-order mark imports."""
+    text = json.dumps(feature_collection(city_layers()["district"]), ensure_ascii=False)
+    result = import_places(io.BytesIO(("\ufeff" + text).encode("utf-8")), "district")
+    assert result.created == 1
+
+
+def test_14_and_15_digit_grid_codes_both_import():
+    """Grid codes of the CJ/T 213 (14 digits) and GB/T 30428.1 (15 digits) forms import."""
+    city = build_city(rows=1, cols=2, grid_digits=14)
+    assert [c.code for c in city.cells] == ["13039100100101", "13039100100102"]
+    extra = feature(
+        "130391001001101",
+        "十五位网格",
+        square(119.602, 39.934, 119.603, 39.935),
+    )
+    import_places(geojson_file([extra]), "grid", show_progress=False)
+    assert sorted(len(code) for code in GridCell.objects.values_list("code", flat=True)) == [
+        14,
+        14,
+        15,
+    ]
+    assert locate(119.6025, 39.9345).grid_cell.code == "130391001001101"
+
+
+def test_codes_are_normalized_before_storing():
+    """Full-width digits and stray spaces in a code are stored as plain ASCII digits."""
+    layers = city_layers()
+    layers["district"][0]["properties"]["code"] = " １３０３９１ "
+    import_places(geojson_file(layers["district"]), "district", show_progress=False)
+    assert District.objects.get().code == "130391"
+
+
+def test_gcj02_file_is_stored_in_wgs84():
+    """A file in GCJ-02 is converted to WGS-84 before storing."""
+    layers = city_layers(rows=1, cols=1)
+    wgs_ring = np.array(layers["grid"][0]["geometry"]["coordinates"][0])
+    gcj_lon, gcj_lat = from_wgs84(wgs_ring[:, 0], wgs_ring[:, 1], "gcj02")
+    shifted = copy.deepcopy(layers)
+    shifted["grid"][0]["geometry"]["coordinates"] = [
+        [[float(x), float(y)] for x, y in zip(gcj_lon, gcj_lat, strict=True)]
+    ]
+    import_layers(layers, ("district", "street", "community"))
+    import_places(geojson_file(shifted["grid"]), "grid", "gcj02", show_progress=False)
+    stored = np.array(GridCell.objects.get().geometry["coordinates"][0])
+    # GCJ-02 shifts by hundreds of metres here; the round trip is within centimetres.
+    assert np.abs(gcj_lon - wgs_ring[:, 0]).max() > 1e-3
+    assert np.abs(stored - wgs_ring).max() < 1e-6
+
+
+def test_reimport_updates_by_code_without_duplicates():
+    """Importing a layer again updates names and outlines by code; nothing is duplicated."""
+    city = build_city()
+    first = GridCell.objects.get(code=city.cells[0].code)
+    layers = copy.deepcopy(city.layers)
+    layers["grid"][0]["properties"]["name"] = "改名网格"
+    result = import_places(geojson_file(layers["grid"]), "grid", show_progress=False)
+    assert (result.created, result.updated, result.total) == (0, 4, 4)
+    assert counts() == (1, 1, 1, 4)
+    renamed = GridCell.objects.get(code=city.cells[0].code)
+    assert renamed.pk == first.pk
+    assert renamed.name == "改名网格"
+    assert renamed.updated_at > first.updated_at
+    assert locate(*city.center(0)).grid_cell.name == "改名网格"
+
+
+def test_reimport_of_a_parent_renames_it_in_locations():
+    """A renamed community shows in the next location of its cells."""
+    city = build_city()
+    assert locate(*city.center(0)).community.name == "测试1区一社区"
+    layers = copy.deepcopy(city.layers)
+    layers["community"][0]["properties"]["name"] = "新社区"
+    import_places(geojson_file(layers["community"]), "community", show_progress=False)
+    assert locate(*city.center(0)).community.name == "新社区"
+
+
+def test_import_places_command_reports_the_result(tmp_path):
+    """``import-places`` imports a file and prints the counts."""
+    layers = city_layers()
+    out = io.StringIO()
+    for level in ("district", "street", "community", "grid"):
+        path = tmp_path / f"{level}.geojson"
+        path.write_text(json.dumps(feature_collection(layers[level])), encoding="utf-8")
+        call_command("import_places", str(path), level=level, no_progress=True, stdout=out)
+    assert "grid: 4 items: 4 created, 0 updated" in out.getvalue()
+    assert counts() == (1, 1, 1, 4)
+
+
+def test_import_places_command_refuses_with_the_report(tmp_path):
+    """``import-places`` turns a refusal into a command error listing each bad feature."""
+    build_city()
+    bad = [feature("130391001001009", None, square(119.7, 39.9, 119.701, 39.901))]
+    path = tmp_path / "bad.geojson"
+    path.write_text(json.dumps(feature_collection(bad)), encoding="utf-8")
+    with pytest.raises(CommandError) as info:
+        call_command("import_places", str(path), level="grid", no_progress=True)
+    message = str(info.value)
+    assert "1 of 1 items are invalid; nothing was imported" in message
+    assert "#0 (130391001001009): property 'name' is missing" in message
+
+
+def test_import_places_command_missing_file(tmp_path):
+    """A missing file is a command error, not a traceback."""
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("import_places", str(tmp_path / "nope.geojson"), level="grid")
+
+
+def test_import_places_command_rejects_an_unknown_level(tmp_path):
+    """An unknown ``--level`` is refused by the argument parser."""
+    with pytest.raises(CommandError, match="invalid choice"):
+        call_command("import_places", str(tmp_path / "x.geojson"), "--level", "town")
+
+
+# -- refusals ------------------------------------------------------------------
+
+
+BOWTIE = {
+    "type": "Polygon",
+    "coordinates": [
+        [[119.61, 39.93], [119.611, 39.931], [119.611, 39.93], [119.61, 39.931], [119.61, 39.93]]
+    ],
+}
+
+
+def test_a_file_with_bad_features_is_refused_whole_and_each_is_named():
+    """Every bad grid feature is reported by index with its reason, and nothing is stored."""
+    city = build_city()
+    before = counts()
+    original = {c.code: (c.name, c.geometry) for c in GridCell.objects.all()}
+
+    def box(i):
+        lon = 119.7 + i * 0.002
+        return square(lon, 39.9, lon + 0.001, 39.901)
+
+    good = copy.deepcopy(city.layers["grid"][0])
+    good["properties"]["name"] = "不应保存的新名字"
+    features = [
+        good,  # 0: fine on its own
+        feature("13039100100100X", "坏编码", box(1)),  # 1: bad code
+        feature("130391001001010", "重复一", box(2)),  # 2: first of a duplicate pair
+        feature("130391001001010", "重复二", box(3)),  # 3: duplicate code
+        feature("130391001999001", "无父级", box(4)),  # 4: unknown parent community
+        feature("130391001001011", "父级不符", box(5), parent="130391001002"),  # 5
+        feature("130391001001012", "空几何", {"type": "Polygon", "coordinates": []}),  # 6
+        feature("130391001001013", "自相交", BOWTIE),  # 7
+        feature("130391001001014", "点", {"type": "Point", "coordinates": [119.7, 39.9]}),  # 8
+        feature("130391001001015", None, box(9)),  # 9: missing name
+        feature("130391001001016", "   ", box(10)),  # 10: blank name
+        feature("130391001001017", "无几何", None),  # 11: no geometry
+        {"type": "NotAFeature", "properties": {"code": "130391001001018", "name": "x"}},  # 12
+        feature("130391001001019", "经纬度越界", square(190, 95, 191, 96)),  # 13
+    ]
+    exc = refused(features, "grid")
+    reasons = errors_by_index(exc)
+    # Feature 2 is the first holder of the duplicated code: only #3 is blamed.
+    assert sorted(reasons) == [1, *range(3, 14)]
+    assert "must contain only digits" in reasons[1]
+    assert "duplicate code (also feature #2)" in reasons[3]
+    assert "unknown parent community '130391001999'" in reasons[4]
+    assert "does not match the code's own parent '130391001001'" in reasons[5]
+    assert "geometry is empty" in reasons[6]
+    assert "geometry is invalid" in reasons[7] and "Self-intersection" in reasons[7]
+    assert "'Point' is not Polygon or MultiPolygon" in reasons[8]
+    assert "property 'name' is missing" in reasons[9]
+    assert "property 'name' is missing" in reasons[10]
+    assert "geometry is missing" in reasons[11]
+    assert "not a GeoJSON Feature" in reasons[12]
+    assert "outside longitude/latitude range" in reasons[13]
+    # The codes travel with the errors so that the report can name them.
+    assert {e.index: e.code for e in exc.errors}[3] == "130391001001010"
+    report = exc.report()
+    assert report.splitlines()[0] == "12 of 14 items are invalid; nothing was imported"
+    for index in [1, *range(3, 14)]:
+        assert f"  #{index} " in report
+    assert "  #0 " not in report
+    assert "  #2 " not in report
+    # Nothing partial: counts and existing rows are untouched.
+    assert counts() == before
+    assert {c.code: (c.name, c.geometry) for c in GridCell.objects.all()} == original
+
+
+def test_report_can_be_limited():
+    """A long report can be cut to its first lines with a count of the rest."""
+    features = [feature(f"99{i:04d}", f"区{i}", None) for i in range(5)]
+    report = refused(features, "district").report(limit=2)
+    lines = report.splitlines()
+    assert len(lines) == 4
+    assert lines[-1] == "  … and 3 more"
+
+
+@pytest.mark.parametrize(
+    ("level", "code", "expected"),
+    [
+        ("district", "12345", "has 5 digits; expected 6"),
+        ("district", "990000", "province part 99"),
+        ("street", "130391000", "street part 000 must not be all zeros"),
+        ("community", "130391001", "has 9 digits; expected 12"),
+        ("grid", "130391001001000", "sequence part 000 must not be all zeros"),
+        ("grid", "1303910010011", "has 13 digits; expected 15 or 14"),
+        ("grid", "", "code is empty"),
+    ],
+)
+def test_bad_codes_are_refused_per_level(level, code, expected):
+    """A code with the wrong structure for its level is refused with the reason."""
+    build_city()
+    exc = refused([feature(code, "坏编码", square(119.7, 39.9, 119.701, 39.901))], level)
+    assert exc.errors[0].index == 0
+    assert expected in exc.errors[0].reason
+
+
+def test_a_street_under_an_unknown_district_is_refused():
+    """A street whose district was never imported is refused."""
+    layers = city_layers()
+    exc = refused(layers["street"], "street")
+    assert "unknown parent district '130391'" in exc.errors[0].reason
+    assert counts() == (0, 0, 0, 0)
+
+
+def test_a_cell_filed_under_the_wrong_community_is_refused():
+    """A ``parent`` property that contradicts the code's own prefix is refused."""
+    build_city()
+    cell = feature(
+        "130391001001009",
+        "错挂网格",
+        square(119.7, 39.9, 119.701, 39.901),
+        parent="130391001002",
+    )
+    exc = refused([cell], "grid")
+    assert "parent '130391001002' does not match" in exc.errors[0].reason
+
+
+def test_a_matching_parent_property_is_accepted():
+    """A ``parent`` property equal to the code's prefix is fine."""
+    build_city()
+    cell = feature(
+        "130391001001009",
+        "挂对网格",
+        square(119.7, 39.9, 119.701, 39.901),
+        parent="130391001001",
+    )
+    assert import_places(geojson_file([cell]), "grid").created == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("{not json", "file is not valid JSON"),
+        (json.dumps({"type": "Feature", "properties": {}}), "not a GeoJSON FeatureCollection"),
+        (json.dumps([1, 2, 3]), "not a GeoJSON FeatureCollection"),
+        (json.dumps({"type": "FeatureCollection"}), "has no 'features' list"),
+        (json.dumps({"type": "FeatureCollection", "features": []}), "has no features"),
+    ],
+)
+def test_unusable_files_are_refused(content, expected):
+    """A file that is not a usable FeatureCollection is refused with one file-level error."""
+    build_city()
+    before = counts()
+    with pytest.raises(ImportRefused) as info:
+        import_places(io.StringIO(content), "grid", show_progress=False)
+    assert [e.index for e in info.value.errors] == [-1]
+    assert expected in info.value.errors[0].reason
+    assert counts() == before
+
+
+def test_non_utf8_file_is_refused():
+    """A file in another encoding (GBK) is refused, not mis-decoded."""
+    text = json.dumps(feature_collection(city_layers()["district"]), ensure_ascii=False)
+    with pytest.raises(ImportRefused, match="invalid") as info:
+        import_places(io.BytesIO(text.encode("gbk")), "district")
+    assert "not UTF-8" in info.value.errors[0].reason
+
+
+def test_unknown_level_is_an_error():
+    """An unknown level is a programming error, not an import report."""
+    with pytest.raises(ValueError):
+        import_places(geojson_file(city_layers()["district"]), "town")
+
+
+# -- zones ---------------------------------------------------------------------
+
+
+def test_responsibility_zone_by_cells_with_department():
+    """A responsibility zone listing cells is stored with its department and outline."""
+    city = build_city()
+    department = DepartmentFactory(code="SZGY")
+    codes = [city.cells[0].code, city.cells[1].code]
+    zone = feature("ZR-1", "北片责任区", None, cells=codes, department="SZGY")
+    result = import_places(geojson_file([zone]), "responsibility", show_progress=False)
+    assert (result.created, result.updated) == (1, 0)
+    stored = ResponsibilityZone.objects.get(code="ZR-1")
+    assert stored.department == department
+    assert sorted(stored.cells.values_list("code", flat=True)) == codes
+    # The outline is the union of the two northern cells.
+    assert stored.geometry["type"] == "Polygon"
+
+
+def test_patrol_zone_by_polygon_with_inspector():
+    """A patrol zone given as a polygon gets the cells whose inside point it covers."""
+    city = build_city()
+    inspector = UserFactory(username="zhangwei", roles=["inspector"])
+    # The western column of the 2 × 2 city, padded a little on the outside only.
+    west, south = city.vertex(2, 0)
+    middle, north = city.vertex(0, 1)
+    outline = square(west - 0.0005, south - 0.0005, middle, north + 0.0005)
+    zone = feature("XC-1", "西片巡查区", outline, inspector="zhangwei")
+    import_places(geojson_file([zone]), "patrol", show_progress=False)
+    stored = PatrolZone.objects.get(code="XC-1")
+    assert stored.inspector == inspector
+    assert sorted(stored.cells.values_list("code", flat=True)) == [
+        city.cell(0, 0).code,
+        city.cell(1, 0).code,
+    ]
+
+
+def test_zone_reimport_updates_cells_and_name():
+    """Importing a zone again replaces its cells and name."""
+    city = build_city()
+    zone = feature("ZR-1", "责任区", None, cells=[city.cells[0].code])
+    import_places(geojson_file([zone]), "responsibility", show_progress=False)
+    zone = feature("ZR-1", "改名责任区", None, cells=[c.code for c in city.cells[2:]])
+    result = import_places(geojson_file([zone]), "responsibility", show_progress=False)
+    assert (result.created, result.updated) == (0, 1)
+    stored = ResponsibilityZone.objects.get()
+    assert stored.name == "改名责任区"
+    assert sorted(stored.cells.values_list("code", flat=True)) == [c.code for c in city.cells[2:]]
+
+
+def test_bad_zones_are_refused_whole():
+    """Unknown cells, department or inspector, an empty cell list, a polygon covering no cell,
+    a duplicate code and a missing or too long name are each reported; nothing is stored."""
+    city = build_city()
+    cell = city.cells[0].code
+    far = square(119.9, 39.9, 119.901, 39.901)
+    responsibility = [
+        feature("ZR-1", "好的", None, cells=[cell]),
+        feature("ZR-2", "未知网格", None, cells=["130391001001999"]),
+        feature("ZR-3", "未知部门", None, cells=[cell], department="NOPE"),
+        feature("ZR-4", "空列表", None, cells=[]),
+        feature("ZR-5", "不覆盖网格", far),
+        feature("ZR-1", "重复", None, cells=[cell]),
+        feature("ZR-6", None, None, cells=[cell]),
+        feature("ZR-7", "无网格无多边形", None),
+    ]
+    reasons = errors_by_index(refused(responsibility, "responsibility"))
+    assert sorted(reasons) == [1, 2, 3, 4, 5, 6, 7]
+    assert "unknown grid cells: 130391001001999" in reasons[1]
+    assert "unknown department 'NOPE'" in reasons[2]
+    assert "non-empty list" in reasons[3]
+    assert "covers no grid cell" in reasons[4]
+    assert "duplicate code (also feature #0)" in reasons[5]
+    assert "property 'name' is missing" in reasons[6]
+    assert "give 'cells' or a polygon" in reasons[7]
+    long_name = [feature("ZR-8", "长" * 101, None, cells=[cell])]
+    assert "longer than 100 characters" in refused(long_name, "responsibility").errors[0].reason
+    patrol = [feature("XC-1", "巡查", None, cells=[cell], inspector="nobody")]
+    assert "unknown inspector 'nobody'" in refused(patrol, "patrol").errors[0].reason
+    assert not ResponsibilityZone.objects.exists()
+    assert not PatrolZone.objects.exists()

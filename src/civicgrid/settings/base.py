@@ -104,6 +104,20 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Photos go to S3-compatible storage (django-storages) when a bucket is named.
+if os.environ.get("CIVICGRID_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["CIVICGRID_S3_BUCKET"],
+            "endpoint_url": os.environ.get("CIVICGRID_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("CIVICGRID_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("CIVICGRID_S3_SECRET_KEY") or None,
+            "region_name": os.environ.get("CIVICGRID_S3_REGION") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+        },
+    }
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 

@@ -13,7 +13,7 @@ def pytest_configure(config):
 
 
 def _expire_spatial_indexes():
-    """Make the next grid or asset lookup compare the database with the cached index.
+    """Make the next grid, asset or calendar lookup compare the database with the cached index.
 
     Rolled-back test data fires no ``post_delete`` signals, so an index built
     by one test could answer the next one for up to ``RECHECK_SECONDS``.
@@ -21,11 +21,12 @@ def _expire_spatial_indexes():
     fixture's large grid, such as the demo city, from being rebuilt for every
     test: the index is rebuilt only when its fingerprint no longer matches.
     """
-    from civicgrid.assets import services as assets_services
-    from civicgrid.places.services import locating
+    from civicgrid.assets.services import ASSET_INDEX
+    from civicgrid.cases.services.calendar import CALENDAR
+    from civicgrid.places.services.locating import GRID_INDEX
 
-    for state in (locating._state, assets_services._state):
-        state["checked"] = 0.0
+    for cache in (GRID_INDEX, ASSET_INDEX, CALENDAR):
+        cache.recheck()
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,6 @@
 """Operations of the assets app: the census import and nearest-asset search."""
 
 import math
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +11,7 @@ from django.db.models import Count, Max
 from civicgrid.assets.choices import STATE_WORDS, AssetState
 from civicgrid.assets.models import Asset
 from civicgrid.categories.models import Category
+from civicgrid.common.cache import FingerprintCache
 from civicgrid.common.importing import (
     FeatureError,
     ImportRefused,
@@ -198,38 +197,31 @@ def _write(valid, lons, lats, cells, show_progress) -> ImportResult:
 
 # -- nearest assets -----------------------------------------------------------
 
-RECHECK_SECONDS = 5.0
-_lock = threading.Lock()
-_state: dict = {"index": None, "fingerprint": None, "checked": 0.0}
+
+def _build_asset_index() -> PointIndex | None:
+    rows = list(Asset.objects.values_list("id", "lon", "lat"))
+    if not rows:
+        return None
+    ids, lon, lat = zip(*rows, strict=True)
+    return PointIndex(list(ids), np.array(lon), np.array(lat))
+
+
+def _asset_fingerprint():
+    stats = Asset.objects.aggregate(n=Count("id"), last=Max("updated_at"))
+    return stats["n"], stats["last"]
+
+
+ASSET_INDEX = FingerprintCache(_build_asset_index, _asset_fingerprint)
 
 
 def invalidate_asset_index() -> None:
     """Drop this process's asset index; the next search rebuilds it."""
-    with _lock:
-        _state.update(index=None, fingerprint=None, checked=0.0)
-
-
-def _asset_index() -> PointIndex | None:
-    now = time.monotonic()
-    if _state["index"] is not None and now - _state["checked"] < RECHECK_SECONDS:
-        return _state["index"]
-    with _lock:
-        stats = Asset.objects.aggregate(n=Count("id"), last=Max("updated_at"))
-        fingerprint = (stats["n"], stats["last"])
-        if _state["index"] is None or _state["fingerprint"] != fingerprint:
-            rows = list(Asset.objects.values_list("id", "lon", "lat"))
-            index = None
-            if rows:
-                ids, lon, lat = zip(*rows, strict=True)
-                index = PointIndex(list(ids), np.array(lon), np.array(lat))
-            _state.update(index=index, fingerprint=fingerprint)
-        _state["checked"] = time.monotonic()
-        return _state["index"]
+    ASSET_INDEX.invalidate()
 
 
 def nearest_assets(lon: float, lat: float, radius_m: float, limit: int = 20, category=None):
     """Return ``(asset, distance_m)`` pairs within ``radius_m`` of a WGS-84 point."""
-    index = _asset_index()
+    index = ASSET_INDEX.get()
     if index is None:
         return []
     hits = index.within(lon, lat, radius_m)

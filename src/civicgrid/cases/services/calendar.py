@@ -5,8 +5,6 @@ fingerprint is compared at most every few seconds), so every worker counts
 deadlines on the same days.
 """
 
-import threading
-import time
 from datetime import datetime
 from datetime import time as dtime
 
@@ -14,11 +12,8 @@ from django.conf import settings
 from django.db.models import Count, Max
 
 from civicgrid.cases.models import CalendarDay, CalendarYear
+from civicgrid.common.cache import FingerprintCache
 from civicgrid.core.workcalendar import WorkCalendar, holidays_from_chinese_calendar
-
-RECHECK_SECONDS = 5.0
-_lock = threading.Lock()
-_state: dict = {"calendar": None, "fingerprint": None, "checked": 0.0}
 
 
 def parse_work_periods(text: str) -> tuple[tuple[dtime, dtime], ...]:
@@ -60,37 +55,34 @@ def seed_calendar_from_package() -> list[int]:
     return new_years
 
 
-def invalidate_calendar() -> None:
-    """Drop this process's calendar; the next use rebuilds it."""
-    with _lock:
-        _state.update(calendar=None, fingerprint=None, checked=0.0)
-
-
 def _fingerprint():
     days = CalendarDay.objects.aggregate(n=Count("id"), last=Max("date"))
     years = CalendarYear.objects.aggregate(n=Count("id"), last=Max("year"))
     return (days["n"], days["last"], years["n"], years["last"], settings.TIME_ZONE)
 
 
+def _build_calendar() -> WorkCalendar:
+    days = list(CalendarDay.objects.values_list("date", "is_workday"))
+    return WorkCalendar(
+        periods=parse_work_periods(settings.CIVICGRID["WORK_PERIODS"]),
+        tz=settings.TIME_ZONE,
+        holidays=frozenset(d for d, on in days if not on),
+        makeup_workdays=frozenset(d for d, on in days if on),
+        covered_years=frozenset(CalendarYear.objects.values_list("year", flat=True)),
+    )
+
+
+CALENDAR = FingerprintCache(_build_calendar, _fingerprint)
+
+
+def invalidate_calendar() -> None:
+    """Drop this process's calendar; the next use rebuilds it."""
+    CALENDAR.invalidate()
+
+
 def work_calendar() -> WorkCalendar:
     """Return the current working calendar."""
-    now = time.monotonic()
-    if _state["calendar"] is not None and now - _state["checked"] < RECHECK_SECONDS:
-        return _state["calendar"]
-    with _lock:
-        fingerprint = _fingerprint()
-        if _state["calendar"] is None or _state["fingerprint"] != fingerprint:
-            days = list(CalendarDay.objects.values_list("date", "is_workday"))
-            _state["calendar"] = WorkCalendar(
-                periods=parse_work_periods(settings.CIVICGRID["WORK_PERIODS"]),
-                tz=settings.TIME_ZONE,
-                holidays=frozenset(d for d, on in days if not on),
-                makeup_workdays=frozenset(d for d, on in days if on),
-                covered_years=frozenset(CalendarYear.objects.values_list("year", flat=True)),
-            )
-            _state["fingerprint"] = fingerprint
-        _state["checked"] = time.monotonic()
-        return _state["calendar"]
+    return CALENDAR.get()
 
 
 def calendar_warnings(now: datetime, years_ahead: int = 1) -> list[str]:

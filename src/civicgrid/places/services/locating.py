@@ -8,14 +8,13 @@ which compare a cheap fingerprint (row count and last update) with the one
 the index was built from.
 """
 
-import threading
-import time
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
 from django.db.models import Count, Max
 
+from civicgrid.common.cache import FingerprintCache
 from civicgrid.core.coords import to_wgs84
 from civicgrid.core.spatial import CellIndex
 from civicgrid.places.models import Community, District, GridCell, Street
@@ -51,8 +50,7 @@ class Location:
 class GridIndex:
     """The STRtree of cells plus, per cell, the refs of its parents."""
 
-    def __init__(self, fingerprint):
-        self.fingerprint = fingerprint
+    def __init__(self):
         rows = list(
             GridCell.objects.order_by("code").values_list(
                 "id", "code", "name", "geometry", "community_id", "street_id", "district_id"
@@ -89,38 +87,22 @@ class GridIndex:
         return Location(lon, lat, self.cells[position], community, street, district)
 
 
-_lock = threading.Lock()
-_state: dict = {"index": None, "checked": 0.0}
-
-
 def _fingerprint():
     stats = GridCell.objects.aggregate(n=Count("id"), last=Max("updated_at"))
     return stats["n"], stats["last"]
 
 
+GRID_INDEX = FingerprintCache(lambda: GridIndex(), _fingerprint, RECHECK_SECONDS)
+
+
 def invalidate_cell_index() -> None:
     """Drop this process's index; the next lookup rebuilds it."""
-    with _lock:
-        _state["index"] = None
-        _state["checked"] = 0.0
+    GRID_INDEX.invalidate()
 
 
-def cell_index() -> GridIndex:
+def cell_index() -> "GridIndex":
     """Return the current grid index, rebuilding it when the grid changed."""
-    now = time.monotonic()
-    index = _state["index"]
-    if index is not None and now - _state["checked"] < RECHECK_SECONDS:
-        return index
-    with _lock:
-        index = _state["index"]
-        if index is not None and now - _state["checked"] < RECHECK_SECONDS:
-            return index
-        fingerprint = _fingerprint()
-        if index is None or index.fingerprint != fingerprint:
-            index = GridIndex(fingerprint)
-            _state["index"] = index
-        _state["checked"] = time.monotonic()
-        return index
+    return GRID_INDEX.get()
 
 
 def locate_many(lons, lats, crs: str = "wgs84") -> list[Location | None]:

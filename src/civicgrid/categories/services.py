@@ -163,3 +163,33 @@ def _replace_conditions(category: Category, rows: list[StandardRow]) -> None:
             },
         )
     category.filing_conditions.filter(position__gt=len(rows)).update(active=False)
+
+
+class UnknownCategory(LookupError):
+    """Raise when a category reference names no active category."""
+
+
+def resolve_category(value) -> Category:
+    """Return the active category a client names.
+
+    Accepted forms: an id (a JSON number, or digits of any length but five),
+    ``kind:code`` (``asset:01037``), or a bare 5-digit code — which both kinds
+    may use, so the asset class wins then (as in GB/T 47678.5, where the
+    incident ``〈部件〉异常`` mirrors it).
+    """
+    query = Category.objects.filter(active=True)
+    text = str(value).strip()
+    if isinstance(value, bool) or not text:
+        found = None
+    elif ":" in text:
+        kind, code = text.split(":", 1)
+        found = query.filter(kind=kind, code=code).first()
+    elif isinstance(value, str) and text.isdigit() and len(text) == 5:
+        found = query.filter(code=text).order_by("kind").first()
+    elif text.isdigit():
+        found = query.filter(pk=int(text)).first()
+    else:
+        found = None
+    if found is None:
+        raise UnknownCategory(f"unknown category {value!r}")
+    return found

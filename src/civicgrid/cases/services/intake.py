@@ -25,6 +25,7 @@ from civicgrid.cases.services.events import append_event
 from civicgrid.cases.services.photos import PhotoRejected, check_uploads, store_photo
 from civicgrid.cases.services.transitions import act, refresh_deadlines
 from civicgrid.categories.models import Category
+from civicgrid.categories.services import UnknownCategory, resolve_category
 from civicgrid.core.coords import CoordinateError, to_wgs84
 from civicgrid.core.spatial import haversine_m
 from civicgrid.org.choices import RoleName
@@ -80,18 +81,10 @@ def _check_channel(data: ReportInput, actor, api_key) -> None:
 def _category(value) -> Category | None:
     if value in (None, ""):
         return None
-    query = Category.objects.filter(active=True)
-    text = str(value)
-    if ":" in text:
-        kind, code = text.split(":", 1)
-        found = query.filter(kind=kind, code=code).first()
-    elif text.isdigit() and len(text) == 5:
-        found = query.filter(code=text).order_by("kind").first()
-    else:
-        found = query.filter(pk=int(text)).first() if text.isdigit() else None
-    if found is None:
-        raise CaseInvalid(f"unknown category {value!r}", {"category": "unknown category"})
-    return found
+    try:
+        return resolve_category(value)
+    except UnknownCategory as exc:
+        raise CaseInvalid(str(exc), {"category": "unknown category"}) from None
 
 
 def _asset(data: ReportInput, category: Category | None, lon: float, lat: float):

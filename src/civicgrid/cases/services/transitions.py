@@ -24,6 +24,7 @@ from civicgrid.cases.services.errors import (
 )
 from civicgrid.cases.services.events import append_event
 from civicgrid.categories.models import Category, FilingCondition
+from civicgrid.categories.services import UnknownCategory, resolve_category
 from civicgrid.core import deadlines as core_deadlines
 from civicgrid.core import workflow
 from civicgrid.core.timelimits import TimeLimit, TimeLimitError
@@ -97,14 +98,9 @@ def _department(value, field="department") -> Department:
 
 def _category(value) -> Category:
     try:
-        if isinstance(value, str) and not value.isdigit() and ":" in value:
-            kind, code = value.split(":", 1)
-            return Category.objects.get(kind=kind, code=code, active=True)
-        return Category.objects.get(pk=int(value), active=True)
-    except (Category.DoesNotExist, TypeError, ValueError):
-        raise CaseInvalid(
-            f"unknown category {value!r}", {"category": "unknown category"}
-        ) from None
+        return resolve_category(value)
+    except UnknownCategory as exc:
+        raise CaseInvalid(str(exc), {"category": "unknown category"}) from None
 
 
 def _photos(case, ids, actor) -> list[Photo]:

@@ -124,10 +124,10 @@ def upload_photos(request, photos: list[UploadedFile] = File(...)):  # noqa: B00
         raise ApiError(422, "too_many_photos", f"at most {MAX_PHOTOS} photos at once")
     stored = []
     try:
-        check_uploads(photos)
+        checked = check_uploads(photos)
         with transaction.atomic():
-            for upload in photos:
-                stored.append(store_photo(upload, "after", request.user))
+            for photo in checked:
+                stored.append(store_photo(photo, "after", request.user))
     except PhotoRejected as exc:
         raise ApiError(422, "bad_photo", str(exc), {"photos": str(exc)}) from exc
     return Status(201, stored)

@@ -190,7 +190,7 @@ def submit_report(data: ReportInput, actor=None, photos=(), api_key=None) -> Int
     }
     reporter = actor if getattr(actor, "pk", None) else None
     try:
-        check_uploads(photos)
+        checked_photos = check_uploads(photos)
         with transaction.atomic():
             case = Case(
                 **place,
@@ -226,8 +226,8 @@ def submit_report(data: ReportInput, actor=None, photos=(), api_key=None) -> Int
             )
             # Kept on the instance so the response need not query photos again.
             report.stored_photos = [
-                store_photo(upload, PhotoKind.REPORT, reporter, report=report, case=case)
-                for upload in photos
+                store_photo(photo, PhotoKind.REPORT, reporter, report=report, case=case)
+                for photo in checked_photos
             ]
             snapshot = refresh_deadlines(case, at, work_calendar(), entered=True)
             append_event(

@@ -122,23 +122,35 @@ def _thumbnail(data: bytes) -> bytes:
         return out.getvalue()
 
 
-def check_uploads(uploads) -> None:
+@dataclass(frozen=True)
+class CheckedPhoto:
+    """An upload's bytes with what the check learned, ready to store."""
+
+    data: bytes
+    info: PhotoInfo
+
+
+def check_uploads(uploads) -> list[CheckedPhoto]:
     """Inspect every upload before any is stored; raise ``PhotoRejected`` for the first bad one.
 
     Storing writes files outside the database transaction, so a batch with a bad photo in it
     must be refused before the good ones reach the storage (a rollback would orphan them).
+    Each image is decoded once, here; ``store_photo`` reuses the result.
     """
+    checked = []
     for upload in uploads:
         data = upload.read()
-        upload.seek(0)
-        inspect_image(data, getattr(upload, "content_type", None))
+        checked.append(
+            CheckedPhoto(data, inspect_image(data, getattr(upload, "content_type", None)))
+        )
+    return checked
 
 
-def store_photo(upload, kind: str, uploaded_by=None, report=None, case=None) -> Photo:
-    """Check an uploaded file and store it with its thumbnail; return the Photo."""
-    data = upload.read()
-    info = inspect_image(data, getattr(upload, "content_type", None))
-    digest = hashlib.sha256(data).hexdigest()
+def store_photo(
+    photo_in: CheckedPhoto, kind: str, uploaded_by=None, report=None, case=None
+) -> Photo:
+    """Store a checked photo with its thumbnail; return the Photo."""
+    data, info = photo_in.data, photo_in.info
     photo = Photo(
         kind=kind,
         report=report,
@@ -147,7 +159,7 @@ def store_photo(upload, kind: str, uploaded_by=None, report=None, case=None) -> 
         size=len(data),
         width=info.width,
         height=info.height,
-        sha256=digest,
+        sha256=hashlib.sha256(data).hexdigest(),
         exif_lon=info.exif_lon,
         exif_lat=info.exif_lat,
         exif_taken_at=info.exif_taken_at,

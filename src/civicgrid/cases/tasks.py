@@ -3,6 +3,7 @@
 import logging
 from datetime import timedelta
 
+from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 
@@ -20,7 +21,7 @@ def sweep_overdue_now(at=None) -> int:
     due = (
         Case.objects.open()
         .filter(current_due__lt=at)
-        .exclude(overdue_marked_due=models_F("current_due"))
+        .exclude(overdue_marked_due=F("current_due"))
         .values_list("pk", flat=True)
     )
     marked = 0
@@ -31,12 +32,6 @@ def sweep_overdue_now(at=None) -> int:
         except (CaseError, WorkflowError) as exc:  # changed meanwhile: next sweep decides
             log.info("overdue sweep skipped case %s: %s", case_id, exc)
     return marked
-
-
-def models_F(name):
-    from django.db.models import F
-
-    return F(name)
 
 
 @task()

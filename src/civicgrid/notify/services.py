@@ -1,17 +1,27 @@
 """Queue notices in the outbox (inside the caller's transaction)."""
 
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
 from civicgrid.notify.models import Notification
 
-# Which actions announce something, to whom, in what words (zh-hans, shown to staff).
+# Which actions announce something, to whom, in what words. Notices are stored
+# as sent (SMS, app push), so they are written in the site's language.
 NOTICES = {
-    "dispatch": ("department", "新派遣案卷 {code}"),
-    "rule_ownership": ("department", "确权后派遣案卷 {code}"),
-    "urge": ("department", "案卷 {code} 被督办"),
-    "check": ("department", "案卷 {code} 核查结果：{outcome}"),
-    "grant_extension": ("department", "案卷 {code} 延期已批准"),
-    "deny_extension": ("department", "案卷 {code} 延期未批准"),
-    "mark_overdue": ("department", "案卷 {code} 已超期"),
+    "dispatch": ("department", _("New case %(code)s dispatched to you")),
+    "rule_ownership": (
+        "department",
+        _("Case %(code)s dispatched to you after an ownership ruling"),
+    ),
+    "urge": ("department", _("Case %(code)s has been urged")),
+    "check": ("department", _("Case %(code)s on-site check: %(outcome)s")),
+    "grant_extension": ("department", _("Extension of case %(code)s granted")),
+    "deny_extension": ("department", _("Extension of case %(code)s denied")),
+    "mark_overdue": ("department", _("Case %(code)s is overdue")),
 }
+PASSED = _("passed")
+FAILED = _("failed, rework")
 
 
 def queue_for_event(case, event) -> list[Notification]:
@@ -23,12 +33,14 @@ def queue_for_event(case, event) -> list[Notification]:
     department_id = case.department_id or event.department_id
     if target == "department" and department_id is None:
         return []
-    outcome = "通过" if event.data.get("passed") else "未通过（返工）"
+    with translation.override(settings.LANGUAGE_CODE):
+        outcome = str(PASSED if event.data.get("passed") else FAILED)
+        message = str(template) % {"code": case.code, "outcome": outcome}
     notice = Notification.objects.create(
         kind=event.action,
         case=case,
         event=event,
         department_id=department_id,
-        message=template.format(code=case.code, outcome=outcome)[:300],
+        message=message[:300],
     )
     return [notice]

@@ -341,6 +341,18 @@ def test_urge_counts_and_notifies(api, city, condition, clock):
     error_of(api("handler").act(case_id, "urge"), 403, "forbidden")
 
 
+def test_notices_are_written_in_the_site_language(api, city, condition, clock):
+    """Outbox notices are stored in Chinese whatever language the actor's request used."""
+    from civicgrid.notify.models import Notification
+
+    case_id = new_case(api)
+    to_dispatched(api, city, case_id, condition)
+    notice = Notification.objects.get(case_id=case_id, kind="dispatch")
+    code = notice.case.code
+    assert notice.message == f"新派遣案卷 {code}"
+    assert notice.department_id == notice.case.department_id
+
+
 def test_refer_to_experts_and_rule_ownership(api, city, condition, clock):
     case_id = new_case(api)
     to_dispatched(api, city, case_id, condition)

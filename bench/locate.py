@@ -28,6 +28,7 @@ from shapely.geometry import Polygon
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from civicgrid.core.spatial import CellIndex  # noqa: E402 (needs the sys.path line above)
+from httpbench import Environment, Server, percentile, run_clients  # noqa: E402
 
 # Metres per degree of latitude on the haversine sphere; good enough to size
 # a synthetic city, nothing here needs geodetic accuracy.
@@ -200,7 +201,6 @@ def main(argv: list[str] | None = None) -> int:
 # loopback port, loaded by keep-alive clients in threads of this process.
 # Nothing here ever talks to anything but 127.0.0.1.
 
-_API_HOST = "127.0.0.1"
 _API_CLIENTS = 16  # concurrent keep-alive client connections
 _API_WORKERS = 2  # gunicorn worker processes (the benchmark machine has 2 cores)
 _API_THREADS = 8  # threads per worker (the `civicgrid serve` default)
@@ -209,179 +209,6 @@ _API_BATCH_REQUESTS = 48
 _API_WARMUP = 64  # untimed requests first, so every worker has built its grid index
 # The demo city's extent (119.600E 39.935N, 1,680 cells).
 _DEMO_BBOX = (119.5755, 39.917, 119.6245, 39.953)
-
-
-def _free_port() -> int:
-    """Return a loopback TCP port that was free a moment ago."""
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((_API_HOST, 0))
-        return sock.getsockname()[1]
-
-
-class ThrowawayServer:
-    """`civicgrid demo` + `civicgrid serve` in a temporary data dir; stopped on exit.
-
-    Use as a context manager: the server (its whole process group) is stopped
-    and the data dir removed however the block ends.
-    """
-
-    def __init__(self, workers: int = _API_WORKERS, threads: int = _API_THREADS) -> None:
-        self.workers, self.threads = workers, threads
-        self.port = 0
-        self.proc = None
-        self._tmp = None
-        self._log = None
-
-    def __enter__(self) -> ThrowawayServer:
-        import os
-        import subprocess
-        import tempfile
-
-        self._tmp = tempfile.TemporaryDirectory(prefix="civicgrid-bench-")
-        try:
-            data_dir = Path(self._tmp.name)
-            env = dict(os.environ, CIVICGRID_DATA_DIR=str(data_dir), CIVICGRID_LOG_LEVEL="WARNING")
-            env.pop("CIVICGRID_DATABASE_URL", None)  # always the embedded SQLite here
-            env.pop("DJANGO_SETTINGS_MODULE", None)
-            cli = str(Path(sys.executable).with_name("civicgrid"))
-            demo = subprocess.run(
-                [cli, "demo"], env=env, capture_output=True, text=True, timeout=300
-            )
-            if demo.returncode != 0:
-                raise RuntimeError(f"civicgrid demo failed:\n{demo.stderr[-2000:]}")
-            self.port = _free_port()
-            self._log = open(data_dir / "server.log", "w+b")  # noqa: SIM115 (closed in __exit__)
-            self.proc = subprocess.Popen(
-                [
-                    cli,
-                    "serve",
-                    "--host",
-                    _API_HOST,
-                    "--port",
-                    str(self.port),
-                    "--workers",
-                    str(self.workers),
-                    "--threads",
-                    str(self.threads),
-                    "--no-worker",
-                    "--no-collectstatic",
-                ],
-                env=env,
-                stdout=self._log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: we stop exactly that
-            )
-            self._wait_healthy(timeout=60.0)
-        except BaseException:
-            self.__exit__(None, None, None)
-            raise
-        return self
-
-    def _wait_healthy(self, timeout: float) -> None:
-        import http.client
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"the server exited early:\n{self.log_tail()}")
-            try:
-                conn = http.client.HTTPConnection(_API_HOST, self.port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    conn.close()
-                    return
-                conn.close()
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"no healthy /healthz within {timeout:.0f} s:\n{self.log_tail()}")
-
-    def log_tail(self, size: int = 2000) -> str:
-        """Return the end of the server's output."""
-        if self._log is None:
-            return ""
-        self._log.flush()
-        self._log.seek(0)
-        return self._log.read().decode("utf-8", "replace")[-size:]
-
-    def __exit__(self, *exc) -> None:
-        import os
-        import signal
-        import subprocess
-
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)  # gunicorn: graceful stop
-                self.proc.wait(timeout=20)
-            except ProcessLookupError:
-                pass
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.proc = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
-
-
-def _percentile(sorted_values: list[float], share: float) -> float:
-    """Return the nearest-rank percentile of already sorted values."""
-    if not sorted_values:
-        return math.nan
-    rank = max(1, math.ceil(share * len(sorted_values)))
-    return sorted_values[rank - 1]
-
-
-def run_clients(port: int, requests: list[tuple[str, str, bytes | None]], clients: int):
-    """Send ``requests`` (method, path, body) over ``clients`` keep-alive connections.
-
-    Returns (wall seconds, latencies in seconds, status counts). Each client
-    thread owns one ``http.client`` connection and takes every ``clients``-th
-    request; a connection the server closed is reopened and the request retried once.
-    """
-    import http.client
-    from collections import Counter
-    from concurrent.futures import ThreadPoolExecutor
-
-    headers = {"Content-Type": "application/json", "Connection": "keep-alive"}
-
-    def client(offset: int) -> tuple[list[float], Counter]:
-        conn = http.client.HTTPConnection(_API_HOST, port, timeout=60)
-        latencies, statuses = [], Counter()
-        try:
-            for method, path, body in requests[offset::clients]:
-                for attempt in (1, 2):
-                    start = time.perf_counter()
-                    try:
-                        conn.request(method, path, body=body, headers=headers)
-                        response = conn.getresponse()
-                        response.read()
-                    except (http.client.HTTPException, ConnectionError):
-                        conn.close()  # reconnects on the next request()
-                        if attempt == 2:
-                            raise
-                        continue
-                    latencies.append(time.perf_counter() - start)
-                    statuses[response.status] += 1
-                    break
-        finally:
-            conn.close()
-        return latencies, statuses
-
-    start = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        results = list(pool.map(client, range(min(clients, len(requests)))))
-    wall = time.perf_counter() - start
-    latencies = sorted(x for lat, _ in results for x in lat)
-    statuses = Counter()
-    for _, counts in results:
-        statuses.update(counts)
-    return wall, latencies, statuses
 
 
 def _status_text(statuses) -> str:
@@ -423,11 +250,16 @@ def bench_api(args: argparse.Namespace) -> None:
         f"{_API_WORKERS} workers x {_API_THREADS} threads, {_API_CLIENTS} keep-alive clients"
     )
     start = time.perf_counter()
-    with ThrowawayServer() as server:
+    with (
+        Environment("sqlite") as environment,
+        Server(environment, _API_WORKERS, _API_THREADS) as server,
+    ):
         setup_s = time.perf_counter() - start
         run_clients(server.port, single(_API_WARMUP), _API_CLIENTS)  # untimed warm-up
-        s_wall, s_lat, s_status = run_clients(server.port, single(args.api_requests), _API_CLIENTS)
-        b_wall, b_lat, b_status = run_clients(
+        s_wall, s_lat, s_status, _ = run_clients(
+            server.port, single(args.api_requests), _API_CLIENTS
+        )
+        b_wall, b_lat, b_status, _ = run_clients(
             server.port, batch(_API_BATCH_REQUESTS), _API_CLIENTS
         )
     ms = 1000.0
@@ -443,13 +275,13 @@ def bench_api(args: argparse.Namespace) -> None:
             ("points/s", f"{len(s_lat) / s_wall:,.0f}", f"{n_points / b_wall:,.0f}"),
             (
                 "p50 (ms)",
-                f"{_percentile(s_lat, 0.50) * ms:.1f}",
-                f"{_percentile(b_lat, 0.50) * ms:.1f}",
+                f"{percentile(s_lat, 0.50) * ms:.1f}",
+                f"{percentile(b_lat, 0.50) * ms:.1f}",
             ),
             (
                 "p99 (ms)",
-                f"{_percentile(s_lat, 0.99) * ms:.1f}",
-                f"{_percentile(b_lat, 0.99) * ms:.1f}",
+                f"{percentile(s_lat, 0.99) * ms:.1f}",
+                f"{percentile(b_lat, 0.99) * ms:.1f}",
             ),
         ]
     )

@@ -36,6 +36,7 @@ from typing import Any, ClassVar
 
 from civicgrid.core.timelimits import TimeLimit, Unit
 from civicgrid.core.workcalendar import WorkCalendar
+from civicgrid.core.workflow import State
 
 __all__ = [
     "Pause",
@@ -47,6 +48,8 @@ __all__ = [
     "extend",
     "limit_seconds",
     "progress",
+    "progress_until",
+    "stage_for",
     "remaining",
     "warning_level",
 ]
@@ -309,6 +312,31 @@ def progress(
     )
 
 
+def progress_until(
+    calendar: WorkCalendar,
+    start: datetime,
+    due_at: datetime,
+    now: datetime,
+    unit: Unit | TimeLimit,
+    pauses: Sequence[Pause] = (),
+) -> Progress:
+    """Return the :class:`Progress` of a deadline whose due time is already known.
+
+    Extensions and suspensions move a due time after it was set, so the limit
+    that counts is the time from ``start`` to ``due_at`` on ``unit``'s clock
+    (pauses excluded), not the original amount.
+    """
+    total = elapsed(calendar, start, due_at, unit, pauses)
+    used = elapsed(calendar, start, now, unit, pauses)
+    return Progress(
+        limit_seconds=total,
+        used_seconds=used,
+        remaining_seconds=total - used,
+        level=warning_level(used, max(total, 1.0)),
+        due_at=due_at,
+    )
+
+
 def extend(calendar: WorkCalendar, current_due: datetime, extension: TimeLimit) -> datetime:
     """Return the due time after granting ``extension`` (延期), counted from ``current_due``.
 
@@ -321,6 +349,30 @@ def extend(calendar: WorkCalendar, current_due: datetime, extension: TimeLimit) 
 
 
 # --------------------------------------------------------------------- stage limits
+
+#: The stage whose limit runs while a case sits in a state. ``reported`` runs
+#: on 核实 (verify) unless an inspector reported it (already seen on site), then
+#: on 受理 (accept); ``dispatched`` runs on the filing condition's handling
+#: limit ("handle"). Suspended and in-ruling cases run on no stage limit.
+STATE_STAGE: Mapping[State, str] = MappingProxyType(
+    {
+        State.verified: "file",
+        State.filed: "dispatch",
+        State.returned: "dispatch",
+        State.resolved: "check",
+        State.checked: "close",
+    }
+)
+
+
+def stage_for(state: State | str, reported_by_inspector: bool) -> str | None:
+    """Return the stage whose limit runs in ``state``, or None when none runs."""
+    state = State(state)
+    if state is State.reported:
+        return "accept" if reported_by_inspector else "verify"
+    if state is State.dispatched:
+        return "handle"
+    return STATE_STAGE.get(state)
 
 
 def _tl(amount: str, unit: Unit) -> TimeLimit:

@@ -5,9 +5,8 @@ from django.db.models import Prefetch
 from civicgrid.cases.models import Case, CaseEvent, Photo, Report
 from civicgrid.cases.services import transitions
 from civicgrid.cases.services.calendar import work_calendar
-from civicgrid.cases.services.deadlines import progress
+from civicgrid.cases.services.deadlines import progress, stage_limit
 from civicgrid.cases.services.transitions import _pauses, allowed_actions_for
-from civicgrid.core.timelimits import TimeLimit
 
 
 def case_queryset(queryset):
@@ -26,13 +25,12 @@ def deadline_of(case: Case, at=None) -> dict | None:
     if case.current_due is None:
         return None
     at = at or transitions.now()
+    unit = stage_limit(case.stage, case.handling_limit).unit
     if case.stage == "handle":
-        continuous = TimeLimit.from_dict(case.handling_limit).continuous
-        return progress(
-            work_calendar(), case.handling_started_at, case.handling_due, at, continuous,
-            _pauses(case),
-        )  # fmt: skip
-    return progress(work_calendar(), case.stage_started_at, case.stage_due, at, False)
+        start, pauses = case.handling_started_at, _pauses(case)
+    else:
+        start, pauses = case.stage_started_at, ()
+    return progress(work_calendar(), start, case.current_due, at, unit, pauses)
 
 
 def case_detail(case: Case, user) -> dict:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from civicgrid.cases.models import Case, Photo
 from civicgrid.cases.services import access
 from civicgrid.cases.services.calendar import work_calendar
-from civicgrid.cases.services.deadlines import stage_for, stage_limit
+from civicgrid.cases.services.deadlines import stage_limit
 from civicgrid.cases.services.errors import (
     CaseConflict,
     CaseForbidden,
@@ -255,7 +255,7 @@ def refresh_deadlines(case: Case, at: datetime, calendar, entered: bool) -> dict
     """Set the stage deadline for the case's state; return the snapshot for the event."""
     state = State(case.state)
     if entered:
-        case.stage = stage_for(state, case.reported_by_inspector) or ""
+        case.stage = core_deadlines.stage_for(state, case.reported_by_inspector) or ""
         case.stage_started_at = at if case.stage else None
         limit = stage_limit(case.stage, case.handling_limit) if case.stage else None
         if case.stage == "handle":

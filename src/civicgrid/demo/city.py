@@ -209,20 +209,21 @@ def _matches(keyword: str, name: str) -> bool:
     return keyword in name
 
 
-def _matching_categories(keywords) -> list[Category]:
-    return [c for c in Category.objects.all() if any(_matches(k, c.name) for k in keywords)]
+def _matching_categories(categories, keywords) -> list[Category]:
+    return [c for c in categories if any(_matches(k, c.name) for k in keywords)]
 
 
 def build_departments() -> dict[str, Department]:
     """Create the city, district and street departments with their categories."""
     departments = {}
+    categories = list(Category.objects.all())
     for code, name, keywords in CITY_DEPARTMENTS:
         dept, _ = Department.objects.update_or_create(
             code=code, defaults={"name": name, "district": None, "short_name": name[3:9]}
         )
-        dept.categories.set(_matching_categories(keywords))
+        dept.categories.set(_matching_categories(categories, keywords))
         departments[code] = dept
-    street_categories = _matching_categories(STREET_OFFICE_KEYWORDS)
+    street_categories = _matching_categories(categories, STREET_OFFICE_KEYWORDS)
     for district in District.objects.order_by("code"):
         dept, _ = Department.objects.update_or_create(
             code=f"{district.code}-CG",

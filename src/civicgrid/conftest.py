@@ -13,7 +13,7 @@ def pytest_configure(config):
 
 
 def _expire_spatial_indexes():
-    """Make the next grid, asset or calendar lookup compare the database with the cached index.
+    """Make the next grid, asset, calendar or category lookup compare the database with the cached index.
 
     Rolled-back test data fires no ``post_delete`` signals, so an index built
     by one test could answer the next one for up to ``RECHECK_SECONDS``.
@@ -23,9 +23,10 @@ def _expire_spatial_indexes():
     """
     from civicgrid.assets.services import ASSET_INDEX
     from civicgrid.cases.services.calendar import CALENDAR
+    from civicgrid.categories.services import CATEGORY_LOOKUP
     from civicgrid.places.services.locating import GRID_INDEX
 
-    for cache in (GRID_INDEX, ASSET_INDEX, CALENDAR):
+    for cache in (GRID_INDEX, ASSET_INDEX, CALENDAR, CATEGORY_LOOKUP):
         cache.recheck()
 
 

@@ -7,3 +7,6 @@ class CategoriesConfig(AppConfig):
 
     name = "civicgrid.categories"
     verbose_name = _("Categories")
+
+    def ready(self):
+        from civicgrid.categories import signals  # noqa: F401  (connects cache invalidation)

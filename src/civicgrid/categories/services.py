@@ -14,8 +14,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Count, Max
 
 from civicgrid.categories.models import Category, FilingCondition
+from civicgrid.common.cache import FingerprintCache
 from civicgrid.core.classification import (
     GB_47678_SOURCE,
     CategoryRecord,
@@ -169,6 +171,26 @@ class UnknownCategory(LookupError):
     """Raise when a category reference names no active category."""
 
 
+def _category_lookup() -> dict:
+    """Index the active categories by id, by (kind, code) and by bare code."""
+    by_id, by_kind_code, by_code = {}, {}, {}
+    for category in Category.objects.filter(active=True).order_by("kind", "code"):
+        by_id[category.pk] = category
+        by_kind_code[(category.kind, category.code)] = category
+        by_code.setdefault(category.code, category)  # "asset" sorts first
+    return {"id": by_id, "kind_code": by_kind_code, "code": by_code}
+
+
+def _category_fingerprint():
+    stats = Category.objects.aggregate(n=Count("id"), last=Max("updated_at"))
+    return stats["n"], stats["last"]
+
+
+# Every report names a category; reading ~450 rows once per process beats a
+# query per report. Edits show at once here and within seconds elsewhere.
+CATEGORY_LOOKUP = FingerprintCache(_category_lookup, _category_fingerprint)
+
+
 def resolve_category(value) -> Category:
     """Return the active category a client names.
 
@@ -177,19 +199,17 @@ def resolve_category(value) -> Category:
     may use, so the asset class wins then (as in GB/T 47678.5, where the
     incident ``〈部件〉异常`` mirrors it).
     """
-    query = Category.objects.filter(active=True)
+    lookup = CATEGORY_LOOKUP.get()
     text = str(value).strip()
+    found = None
     if isinstance(value, bool) or not text:
         found = None
     elif ":" in text:
-        kind, code = text.split(":", 1)
-        found = query.filter(kind=kind, code=code).first()
+        found = lookup["kind_code"].get(tuple(text.split(":", 1)))
     elif isinstance(value, str) and text.isdigit() and len(text) == 5:
-        found = query.filter(code=text).order_by("kind").first()
+        found = lookup["code"].get(text)
     elif text.isdigit():
-        found = query.filter(pk=int(text)).first()
-    else:
-        found = None
+        found = lookup["id"].get(int(text))
     if found is None:
         raise UnknownCategory(f"unknown category {value!r}")
     return found

@@ -35,6 +35,7 @@ class Category(models.Model):
         help_text=_("The class's code in the municipal standard it was mapped from."),
     )
     active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["kind", "code"]

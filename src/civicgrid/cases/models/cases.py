@@ -43,6 +43,15 @@ class Case(Located):
         related_name="cases",
         verbose_name=_("category"),
     )
+    category_guess = models.ForeignKey(
+        "categories.Category",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("suggested category"),
+        help_text=_("The first report's category, until the case is filed."),
+    )
     filing_condition = models.ForeignKey(
         "categories.FilingCondition",
         on_delete=models.PROTECT,

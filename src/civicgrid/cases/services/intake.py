@@ -120,7 +120,7 @@ def find_duplicate(category, lon: float, lat: float, at: datetime, exclude=None)
         candidates = candidates.exclude(pk=exclude.pk)
     # Fetch only positions: the full row is loaded for the winner alone.
     best, best_distance = None, radius
-    for pk, case_lon, case_lat in candidates.values_list("pk", "lon", "lat").distinct():
+    for pk, case_lon, case_lat in candidates.values_list("pk", "lon", "lat"):
         distance = float(haversine_m(lon, lat, case_lon, case_lat))
         if distance <= best_distance:
             best, best_distance = pk, distance
@@ -130,8 +130,8 @@ def find_duplicate(category, lon: float, lat: float, at: datetime, exclude=None)
 def _same_category(category):
     from django.db.models import Q
 
-    # A case carries its filed category, or (before filing) its reports' guess.
-    return Q(category=category) | Q(category__isnull=True, reports__category_guess=category)
+    # A case carries its filed category, or (before filing) its first report's guess.
+    return Q(category=category) | Q(category__isnull=True, category_guess=category)
 
 
 # Case fields submit_report sets after the case's INSERT: its number (needs
@@ -148,7 +148,11 @@ _FIELDS_SET_AFTER_INSERT = (
 
 
 def submit_report(data: ReportInput, actor=None, photos=(), api_key=None) -> IntakeResult:
-    """Store a report from any channel and open its case; retries return the first one."""
+    """Store a report from any channel and open its case; retries return the first one.
+
+    Retries are recognised by the unique (channel, idempotency key) constraint
+    rather than a look-up first, which would cost every new report a query.
+    """
     _check_channel(data, actor, api_key)
     description = (data.description or "").strip()
     if not description:
@@ -157,12 +161,6 @@ def submit_report(data: ReportInput, actor=None, photos=(), api_key=None) -> Int
         raise CaseInvalid(
             "description is longer than 4,000 characters", {"description": "too long"}
         )
-    if data.idempotency_key:
-        existing = Report.objects.filter(
-            channel=data.channel, idempotency_key=data.idempotency_key
-        ).first()
-        if existing:
-            return IntakeResult(existing, existing.case, created=False)
     try:
         lon, lat = to_wgs84(float(data.lon), float(data.lat), data.crs)
         where = locate(lon, lat)
@@ -199,6 +197,7 @@ def submit_report(data: ReportInput, actor=None, photos=(), api_key=None) -> Int
                 reported_by_inspector=data.channel == Channel.INSPECTOR,
                 description=description,
                 asset=asset,
+                category_guess=category,
                 created_at=at,
                 updated_at=at,
             )
@@ -252,7 +251,8 @@ def submit_report(data: ReportInput, actor=None, photos=(), api_key=None) -> Int
     except PhotoRejected as exc:
         raise CaseInvalid(str(exc), {"photos": str(exc)}, code="bad_photo") from exc
     except IntegrityError:
-        # Two retries with one idempotency key raced: the other one won.
+        # A retry (or two racing retries) with a used idempotency key: the unique
+        # constraint refused it and the transaction rolled back; answer with the first.
         existing = Report.objects.filter(
             channel=data.channel, idempotency_key=data.idempotency_key
         ).first()

@@ -3,6 +3,7 @@
 from django.utils import timezone
 from ninja.security import APIKeyQuery, HttpBearer, SessionAuth
 
+from civicgrid.org import keycache
 from civicgrid.org.models import ApiKey
 
 
@@ -10,7 +11,7 @@ class BearerKey(HttpBearer):
     """Accept ``Authorization: Bearer <key>`` for a usable API key or user token."""
 
     def authenticate(self, request, token):
-        key = ApiKey.find(token)
+        key = keycache.find_key(token)
         if key is None:
             return None
         if key.user_id is not None:
@@ -22,6 +23,7 @@ class BearerKey(HttpBearer):
         now = timezone.now()
         if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+            keycache.note_use(key, now)
         return key
 
 
@@ -31,7 +33,7 @@ class QueryApiKey(APIKeyQuery):
     param_name = "api_key"
 
     def authenticate(self, request, key):
-        found = ApiKey.find(key)
+        found = keycache.find_key(key)
         if found is not None:
             request.api_key = found
             if found.user_id is not None:

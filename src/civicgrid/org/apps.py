@@ -11,6 +11,7 @@ class OrgConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from civicgrid.org import signals  # noqa: F401  (drops cached key look-ups)
         from civicgrid.org.roles import ensure_role_groups
 
         post_migrate.connect(ensure_role_groups, sender=self)

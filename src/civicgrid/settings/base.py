@@ -158,4 +158,5 @@ CIVICGRID = {
     "WORK_PERIODS": os.environ.get("CIVICGRID_WORK_PERIODS", "08:30-12:00,13:30-17:30"),
     "STAGE_LIMITS": {},
     "API_TOKEN_DAYS": int(os.environ.get("CIVICGRID_API_TOKEN_DAYS", "30")),
+    "AUTH_CACHE_SECONDS": float(os.environ.get("CIVICGRID_AUTH_CACHE_SECONDS", "10")),
 }

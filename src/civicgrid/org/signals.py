@@ -1,0 +1,17 @@
+"""Drop cached key look-ups when keys, users or their groups change."""
+
+from django.contrib.auth.models import Group
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from civicgrid.org import keycache
+from civicgrid.org.models import ApiKey, User
+
+
+@receiver([post_save, post_delete], sender=ApiKey)
+@receiver([post_save, post_delete], sender=User)
+@receiver([post_save, post_delete], sender=Group)
+@receiver(m2m_changed, sender=User.groups.through)
+def drop_cached_keys(sender, **kwargs):
+    """Forget cached look-ups; the next request reads the database."""
+    keycache.clear()

@@ -99,8 +99,8 @@ def _asset(data: ReportInput, category: Category | None, lon: float, lat: float)
     return hits[0][0] if hits else None
 
 
-def find_duplicate(category, lon: float, lat: float, at: datetime, exclude=None) -> Case | None:
-    """Return the nearest open case of ``category`` within the radius and window."""
+def find_duplicate(category, lon: float, lat: float, at: datetime, exclude=None) -> int | None:
+    """Return the id of the nearest open case of ``category`` within the radius and window."""
     if category is None:
         return None
     radius = settings.CIVICGRID["DUPLICATE_RADIUS_M"]
@@ -118,13 +118,13 @@ def find_duplicate(category, lon: float, lat: float, at: datetime, exclude=None)
     )
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
-    # Fetch only positions: the full row is loaded for the winner alone.
+    # Fetch only positions: intake needs no more than the winner's id.
     best, best_distance = None, radius
     for pk, case_lon, case_lat in candidates.values_list("pk", "lon", "lat"):
         distance = float(haversine_m(lon, lat, case_lon, case_lat))
         if distance <= best_distance:
             best, best_distance = pk, distance
-    return Case.objects.get(pk=best) if best is not None else None
+    return best
 
 
 def _same_category(category):
@@ -176,7 +176,7 @@ def submit_report(data: ReportInput, actor=None, photos=(), api_key=None) -> Int
         reported_at = timezone.make_aware(reported_at)
     if reported_at > at + timedelta(minutes=5):
         raise CaseInvalid("reported_at lies in the future", {"reported_at": "in the future"})
-    duplicate = find_duplicate(category, lon, lat, at)
+    duplicate_id = find_duplicate(category, lon, lat, at)
     place = {
         "lon": lon,
         "lat": lat,
@@ -220,8 +220,8 @@ def submit_report(data: ReportInput, actor=None, photos=(), api_key=None) -> Int
                 raw_payload=data.raw_payload,
                 idempotency_key=data.idempotency_key[:100],
                 case=case,
-                duplicate_of=duplicate,
-                duplicate_state=DuplicateState.PROPOSED if duplicate else DuplicateState.NONE,
+                duplicate_of_id=duplicate_id,
+                duplicate_state=DuplicateState.PROPOSED if duplicate_id else DuplicateState.NONE,
             )
             # Kept on the instance so the response need not query photos again.
             report.stored_photos = [
@@ -241,7 +241,7 @@ def submit_report(data: ReportInput, actor=None, photos=(), api_key=None) -> Int
                 data={
                     "report": report.pk,
                     "channel": data.channel,
-                    "duplicate_of": duplicate.pk if duplicate else None,
+                    "duplicate_of": duplicate_id,
                 },
                 deadlines=snapshot,
             )

@@ -4,12 +4,13 @@ import json
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from ninja import File, Query, Router, Status
+from ninja import File, Path, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import ValidationError as PydanticValidationError
 
 from civicgrid.api.errors import ApiError
+from civicgrid.api.types import DbId
 from civicgrid.cases.filters import filter_cases
 from civicgrid.cases.models import Report
 from civicgrid.cases.schemas import (
@@ -88,7 +89,7 @@ def _visible_report(request, report_id) -> Report:
 
 
 @router.post("/reports/{report_id}/merge", response=IntakeOut, url_name="reports_merge")
-def merge(request, report_id: int, body: MergeIn):
+def merge(request, report_id: Path[DbId], body: MergeIn):
     """Confirm a duplicate: the report joins case ``case`` and its own case is voided."""
     report = _visible_report(request, report_id)
     target = get_object_or_404(visible_cases(request.user), pk=body.case)
@@ -103,7 +104,7 @@ def merge(request, report_id: int, body: MergeIn):
 
 
 @router.post("/reports/{report_id}/not-duplicate", response=IntakeOut, url_name="reports_keep")
-def not_duplicate(request, report_id: int):
+def not_duplicate(request, report_id: Path[DbId]):
     """Record that a proposed duplicate is a separate problem."""
     report = reject_duplicate(_visible_report(request, report_id), request.user)
     return {
@@ -141,21 +142,21 @@ def list_cases(request, filters: Query[CaseFilter]):
 
 
 @router.get("/cases/{case_id}", response=CaseOut, url_name="cases_detail")
-def get_case(request, case_id: int):
+def get_case(request, case_id: Path[DbId]):
     """Show a case with its events, photos, reports and running deadline."""
     case = get_object_or_404(case_queryset(visible_cases(request.user)), pk=case_id)
     return case_detail(case, request.user)
 
 
 @router.get("/cases/{case_id}/events", response=list[EventOut], url_name="cases_events")
-def list_events(request, case_id: int):
+def list_events(request, case_id: Path[DbId]):
     """List a case's events in order."""
     case = get_object_or_404(visible_cases(request.user), pk=case_id)
     return list(case.events.order_by("seq"))
 
 
 @router.post("/cases/{case_id}/transitions", response=TransitionOut, url_name="cases_transition")
-def transition(request, case_id: int, body: TransitionIn):
+def transition(request, case_id: Path[DbId], body: TransitionIn):
     """Take a workflow action on a case (``{"action": "dispatch", "department": 3}``)."""
     fields = body.dict(exclude_none=True, exclude={"action", "version"})
     event = act(case_id, body.action, request.user, expected_version=body.version, **fields)

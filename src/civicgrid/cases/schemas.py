@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
+from civicgrid.api.types import DbId
 from civicgrid.places.schemas import Latitude, Longitude
 
 
@@ -152,11 +153,11 @@ class TransitionIn(Schema):
     version: int | None = Field(None, description="expected case version (optimistic lock)")
     note: str | None = Field(None, max_length=2000)
     reason: str | None = Field(None, max_length=2000)
-    category: str | int | None = None
-    filing_condition: int | None = None
-    department: int | None = None
+    category: str | DbId | None = None
+    filing_condition: DbId | None = None
+    department: DbId | None = None
     extension: str | dict[str, Any] | None = None
-    photos: list[int] | None = None
+    photos: list[DbId] | None = Field(None, max_length=20)
     passed: bool | None = None
     close_type: str | None = None
 
@@ -167,15 +168,15 @@ class TransitionOut(Schema):
 
 
 class MergeIn(Schema):
-    case: int
+    case: DbId
 
 
 class CaseFilter(Schema):
     state: str | None = None
-    category: int | None = None
-    district: int | None = None
-    street: int | None = None
-    department: int | None = None
+    category: DbId | None = None
+    district: DbId | None = None
+    street: DbId | None = None
+    department: DbId | None = None
     overdue: bool | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None

@@ -100,6 +100,19 @@ _SECONDS: dict[Unit, int] = {
 }
 
 
+# No step of a case runs for more than a year; larger amounts are typing errors
+# (and would overflow date arithmetic).
+MAX_AMOUNT: dict[Unit, int] = {
+    Unit.URGENT_MINUTES: 366 * 24 * 60,
+    Unit.WORKING_MINUTES: 366 * 24 * 60,
+    Unit.URGENT_HOURS: 366 * 24,
+    Unit.WORKING_HOURS: 366 * 24,
+    Unit.URGENT_DAYS: 366,
+    Unit.WORKING_DAYS: 366,
+    Unit.NATURAL_DAYS: 366,
+}
+
+
 def _to_decimal(value: Any) -> Decimal:
     if isinstance(value, bool):
         raise TimeLimitError(f"time limit amount must be a number, not {value!r}")
@@ -140,6 +153,11 @@ class TimeLimit:
             object.__setattr__(self, "unit", Unit(self.unit))
         except ValueError:
             raise TimeLimitError(f"unknown time limit unit {self.unit!r}") from None
+        if self.amount > MAX_AMOUNT[self.unit]:
+            raise TimeLimitError(
+                f"time limit {_format_amount(self.amount)} {self.unit.value} is too long "
+                f"(at most {MAX_AMOUNT[self.unit]})"
+            )
 
     @classmethod
     def parse(cls, text: str) -> TimeLimit:

@@ -316,7 +316,8 @@ def act(case: Case | int, action: str, actor, *, role: str | None = None,
     else:
         acting = Role(role) if role else access.acting_role(actor, transition)
         if acting is None or acting.value not in actor.roles:
-            raise workflow.RoleNotAllowed(transition.action, role or "none", transition.roles)
+            held = role or ", ".join(sorted(actor.roles)) or "no role"
+            raise workflow.RoleNotAllowed(transition.action, held, transition.roles)
     with transaction.atomic():
         if actor is not SYSTEM and not access.visible_cases(actor).filter(pk=case_id).exists():
             raise CaseNotFound("no such case")

@@ -787,3 +787,19 @@ def test_audit_verify_passes_and_detects_tampering(api, city, condition, clock, 
         call_command("audit", "verify")
     code = Case.objects.get(pk=case_id).code
     assert f"case {code}: BROKEN" in capsys.readouterr().err
+
+
+def test_absurd_ids_and_limits_are_validation_errors(api, city, condition, clock):
+    """Ids beyond a database integer and limits beyond a year give 422, never a 500."""
+    huge = 2**70
+    error_of(api("operator").get(f"/cases/{huge}"), 422, "validation_error")
+    error_of(api("operator").get("/cases", {"department": -5}), 422, "validation_error")
+    case_id = new_case(api)
+    error_of(api("operator").act(case_id, "file", category=huge, filing_condition=1), 422)
+    to_dispatched(api, city, case_id, condition)
+    refused = error_of(
+        api("handler").act(case_id, "request_extension", extension="9999999999天", reason="x"),
+        422,
+    )
+    assert "too long" in refused["message"]
+    assert api("handler").case(case_id)["pending_extension"] is None

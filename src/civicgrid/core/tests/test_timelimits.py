@@ -259,10 +259,22 @@ class TestTimeLimit:
 
 
 @given(
-    st.decimals(min_value=Decimal("0.01"), max_value=Decimal(1000), places=2),
+    st.decimals(min_value=Decimal("0.01"), max_value=Decimal(366), places=2),
     st.sampled_from(list(Unit)),
 )
 def test_round_trips(amount, unit):
     limit = TimeLimit(amount, unit)
     assert TimeLimit.parse(limit.label_zh()) == limit
     assert TimeLimit.from_dict(limit.to_dict()) == limit
+
+
+@pytest.mark.parametrize("text", ["9999999999天", "367工作日", "9000紧急工作时", "600000分钟"])
+def test_absurdly_long_limits_are_refused(text):
+    """A limit longer than a year is a typing error, refused before any date arithmetic."""
+    with pytest.raises(TimeLimitError, match="too long"):
+        TimeLimit.parse(text)
+
+
+def test_the_longest_accepted_limit_is_a_year():
+    """366 days (or its hours and minutes) is still a limit."""
+    assert TimeLimit.parse("366天").amount == 366

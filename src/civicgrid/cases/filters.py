@@ -16,7 +16,9 @@ def filter_cases(queryset, filters):
                 422, "validation_error", f"unknown state {unknown[0]!r}", {"state": "unknown"}
             )
         queryset = queryset.filter(state__in=states)
-    for name in ("category", "district", "street", "department"):
+    if filters.code:
+        queryset = queryset.filter(code__startswith=filters.code.strip())
+    for name in ("category", "district", "street", "department", "grid_cell"):
         value = getattr(filters, name)
         if value is not None:
             queryset = queryset.filter(**{f"{name}_id": value})

@@ -172,11 +172,13 @@ class MergeIn(Schema):
 
 
 class CaseFilter(Schema):
+    code: str | None = Field(None, max_length=20, description="case number, or its start")
     state: str | None = None
     category: DbId | None = None
     district: DbId | None = None
     street: DbId | None = None
     department: DbId | None = None
+    grid_cell: DbId | None = None
     overdue: bool | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None

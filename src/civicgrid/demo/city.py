@@ -363,7 +363,7 @@ def build_users(password: str, departments) -> list[DemoUser]:
     return DEMO_USERS
 
 
-def build_demo_city(password: str) -> dict:
+def build_demo_city(password: str, with_cases: bool = True) -> dict:
     """Load everything the demo needs; safe to run again."""
     rng = np.random.default_rng(SEED)
     with transaction.atomic():
@@ -373,7 +373,11 @@ def build_demo_city(password: str) -> dict:
         users = build_users(password, departments)
         build_zones()
         assets = build_assets(rng, departments)
+    from civicgrid.demo.cases import build_sample_cases
+
+    sample_cases = build_sample_cases(rng) if with_cases else 0
     return {
+        "sample_cases": sample_cases,
         "categories": category_report,
         "cells": GridCell.objects.count(),
         "departments": len(departments),

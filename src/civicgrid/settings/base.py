@@ -62,6 +62,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "civicgrid.web.context_processors.civicgrid",
             ],
         },
     },
@@ -158,5 +159,10 @@ CIVICGRID = {
     "WORK_PERIODS": os.environ.get("CIVICGRID_WORK_PERIODS", "08:30-12:00,13:30-17:30"),
     "STAGE_LIMITS": {},
     "API_TOKEN_DAYS": int(os.environ.get("CIVICGRID_API_TOKEN_DAYS", "30")),
+    "TILE_PRESET": os.environ.get("CIVICGRID_TILE_PRESET", "osm"),
+    "TILE_URL": os.environ.get("CIVICGRID_TILE_URL", ""),
+    "TILE_CRS": os.environ.get("CIVICGRID_TILE_CRS", "wgs84"),
+    "TILE_KEY": os.environ.get("CIVICGRID_TILE_KEY", ""),
+    "TILE_ATTRIBUTION": os.environ.get("CIVICGRID_TILE_ATTRIBUTION", ""),
     "AUTH_CACHE_SECONDS": float(os.environ.get("CIVICGRID_AUTH_CACHE_SECONDS", "10")),
 }

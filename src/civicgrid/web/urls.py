@@ -1,20 +1,31 @@
 """URLs of the web pages."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
-from civicgrid.web import views
+from civicgrid.web.views import cases, home, maps
 
 app_name = "web"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", home.home, name="home"),
+    path("healthz", home.healthz, name="healthz"),
     path(
         "accounts/login/",
-        # Without ``next`` go home: LOGIN_REDIRECT_URL's default page does not exist.
         auth_views.LoginView.as_view(template_name="web/login.html", next_page="web:home"),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="web:home"), name="logout"),
+    path("cases/", cases.case_list, name="cases"),
+    path("cases/export.<str:fmt>", cases.case_export, name="cases_export"),
+    path("cases/<int:case_id>/", cases.case_page, name="case"),
+    path("cases/<int:case_id>/act/<str:action>", cases.case_act, name="case_act"),
+    path("categories/<int:category_id>/conditions", cases.conditions, name="conditions"),
+    path("map/grid.geojson", maps.grid_geojson, name="map_grid"),
+    path("map/cases.geojson", maps.cases_geojson, name="map_cases"),
+    path("intake/", include("civicgrid.web.consoles.intake")),
+    path("dispatch/", include("civicgrid.web.consoles.dispatch")),
+    path("worklist/", include("civicgrid.web.consoles.worklist")),
+    path("m/", include("civicgrid.web.consoles.mobile")),
+    path("screen/", include("civicgrid.web.consoles.screen")),
 ]

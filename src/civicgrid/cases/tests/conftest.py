@@ -89,7 +89,7 @@ def demo_city(django_db_setup, django_db_blocker):
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            build_demo_city(PASSWORD)
+            build_demo_city(PASSWORD, with_cases=False)
             user_model = get_user_model()
             yield DemoCity(
                 users=dict(user_model.objects.values_list("username", "pk")),

@@ -11,7 +11,8 @@ DEFAULT_PASSWORD = "civicgrid-demo"
 class Command(BaseCommand):
     help = (
         "Migrate the database, then load the demo city (2 districts, 6 streets, 24 "
-        "communities, 1,680 unit grid cells, departments, assets, one user per role). "
+        "communities, 1,680 unit grid cells, departments, assets, one user per role, and 80 "
+        "sample cases at every step of the loop on a first run). "
         "Idempotent: running it again updates in place. Prints the demo logins."
     )
 
@@ -21,6 +22,7 @@ class Command(BaseCommand):
             default=DEFAULT_PASSWORD,
             help=f"password for every demo user (default {DEFAULT_PASSWORD!r})",
         )
+        parser.add_argument("--no-cases", action="store_true", help="do not open the sample cases")
 
     def handle(self, *args, **options):
         password = options["password"]
@@ -30,12 +32,13 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         from civicgrid.demo.city import build_demo_city
 
-        result = build_demo_city(password)
+        result = build_demo_city(password, with_cases=not options["no_cases"])
         report = result["categories"]
         self.stdout.write(
             f"demo city loaded in {time.monotonic() - started:.1f} s: "
             f"{result['cells']} grid cells, {result['departments']} departments, "
-            f"{result['assets']} assets, {report.conditions} filing conditions"
+            f"{result['assets']} assets, {report.conditions} filing conditions, "
+            f"{result['sample_cases']} new sample cases"
         )
         for line in report.row_errors:
             self.stdout.write(self.style.WARNING(f"case standard row not loaded: {line}"))

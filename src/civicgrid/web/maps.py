@@ -1,0 +1,46 @@
+"""Map data for the pages: GeoJSON in the coordinate system of the tiles shown.
+
+Storage is WGS-84; AMap tiles are GCJ-02, so points and outlines are
+converted here (``core.coords``) before any page draws them.
+"""
+
+import numpy as np
+import shapely
+from shapely.geometry import shape
+
+from civicgrid.core.coords import from_wgs84
+from civicgrid.core.geometry import to_geojson
+from civicgrid.web.tiles import tile_config
+
+
+def display_crs() -> str:
+    """Return the coordinate system the map tiles are drawn in."""
+    return tile_config()["crs"]
+
+
+def display_point(lon: float, lat: float) -> tuple[float, float]:
+    """Return a WGS-84 point in the tiles' system."""
+    return from_wgs84(lon, lat, display_crs())
+
+
+def display_geometry(geojson: dict) -> dict:
+    """Return a WGS-84 GeoJSON geometry in the tiles' system."""
+    crs = display_crs()
+    if crs in ("wgs84", "cgcs2000"):
+        return geojson
+
+    def convert(xy):
+        lon, lat = from_wgs84(xy[:, 0], xy[:, 1], crs)
+        return np.column_stack([lon, lat])
+
+    return to_geojson(shapely.transform(shape(geojson), convert))
+
+
+def case_feature(case) -> dict:
+    """Return a case's cell outline as a GeoJSON feature for the case map."""
+    cell = case.grid_cell
+    return {
+        "type": "Feature",
+        "properties": {"code": cell.code, "name": cell.name},
+        "geometry": display_geometry(cell.geometry),
+    }

@@ -1,0 +1,45 @@
+"""Map tile settings: a URL template and the coordinate system its tiles use.
+
+Chinese commercial tiles are drawn in GCJ-02 (AMap) while Tianditu and
+OpenStreetMap use WGS-84/CGCS2000; pages receive coordinates already in the
+tiles' system (``display_crs``) so markers sit on the right street.
+"""
+
+from django.conf import settings
+
+PRESETS = {
+    "osm": {
+        "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "attribution": "© OpenStreetMap contributors",
+        "crs": "wgs84",
+        "subdomains": "",
+    },
+    "tianditu": {
+        "url": "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+        "&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
+        "&TILECOL={x}&tk={key}",
+        "attribution": "© 天地图",
+        "crs": "wgs84",
+        "subdomains": "01234567",
+    },
+    "amap": {
+        "url": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+        "&x={x}&y={y}&z={z}",
+        "attribution": "© 高德地图",
+        "crs": "gcj02",
+        "subdomains": "1234",
+    },
+}
+
+
+def tile_config() -> dict:
+    """Return the tile layer the maps use (``CIVICGRID_TILE_URL`` or a preset)."""
+    options = settings.CIVICGRID
+    preset = PRESETS.get(options.get("TILE_PRESET") or "osm", PRESETS["osm"])
+    config = dict(preset)
+    if options.get("TILE_URL"):
+        config["url"] = options["TILE_URL"]
+        config["crs"] = options.get("TILE_CRS") or "wgs84"
+        config["attribution"] = options.get("TILE_ATTRIBUTION") or ""
+    config["url"] = config["url"].replace("{key}", options.get("TILE_KEY") or "")
+    return config

@@ -1,0 +1,223 @@
+"""Case pages shared by every console: list, export, case page, action forms."""
+
+import csv
+import io
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from pydantic import ValidationError as PydanticValidationError
+
+from civicgrid.api.errors import ApiError
+from civicgrid.cases.choices import CaseState
+from civicgrid.cases.filters import filter_cases
+from civicgrid.cases.schemas import CaseFilter
+from civicgrid.cases.services import CaseError, act, allowed_actions_for
+from civicgrid.cases.services.access import visible_cases
+from civicgrid.cases.services.photos import PhotoRejected, check_uploads, store_photo
+from civicgrid.cases.services.reading import case_queryset, deadline_of
+from civicgrid.categories.models import Category, FilingCondition
+from civicgrid.core.workflow import WorkflowError
+from civicgrid.web.access import role_required
+from civicgrid.web.actions import action_forms, choices_for, fields_from_post
+from civicgrid.web.maps import case_feature, display_point
+
+PAGE_SIZE = 50
+EXPORT_LIMIT = 100_000
+EXPORT_COLUMNS = (
+    ("code", _("Case number")),
+    ("state", _("State")),
+    ("category", _("Category")),
+    ("district", _("District")),
+    ("street", _("Street")),
+    ("grid_cell", _("Unit grid cell")),
+    ("department", _("Department")),
+    ("channel", _("Channel")),
+    ("created_at", _("Reported at")),
+    ("due", _("Due")),
+    ("overdue", _("Overdue")),
+)
+
+
+def filtered_cases(request):
+    """Return (queryset, filter values, error) for the list filters in the query string."""
+    params = {k: v for k, v in request.GET.items() if v != "" and k in CaseFilter.model_fields}
+    try:
+        filters = CaseFilter.model_validate(params)
+        queryset = filter_cases(visible_cases(request.user), filters)
+        error = ""
+    except (PydanticValidationError, ApiError) as exc:
+        queryset = visible_cases(request.user).order_by("-created_at", "-id")
+        error = getattr(exc, "message", None) or _("Some filters are not valid.")
+    return queryset, params, error
+
+
+def _list_queryset(queryset):
+    return queryset.select_related("category", "district", "street", "grid_cell", "department")
+
+
+@role_required()
+@require_GET
+def case_list(request):
+    """List the cases the user may see, filtered; export links keep the filters."""
+    queryset, params, error = filtered_cases(request)
+    page_text = request.GET.get("page", "1")
+    page_number = max(int(page_text), 1) if page_text.isdigit() and len(page_text) < 7 else 1
+    total = queryset.count()
+    start = (page_number - 1) * PAGE_SIZE
+    rows = list(_list_queryset(queryset)[start : start + PAGE_SIZE])
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "rows": rows,
+        "total": total,
+        "page": page_number,
+        "has_next": start + PAGE_SIZE < total,
+        "filters": params,
+        "error": error,
+        "query": query.urlencode(),
+        "states": CaseState.choices,
+        "categories": Category.objects.filter(active=True).order_by("kind", "code"),
+        "now": timezone.now(),
+    }
+    return render(request, "web/cases/list.html", context)
+
+
+def _export_rows(queryset):
+    now = timezone.now()
+    for case in _list_queryset(queryset)[:EXPORT_LIMIT].iterator(chunk_size=2000):
+        yield [
+            case.code,
+            case.get_state_display(),
+            case.category.name if case.category_id else "",
+            case.district.name,
+            case.street.name,
+            case.grid_cell.code,
+            case.department.name if case.department_id else "",
+            case.get_origin_channel_display(),
+            timezone.localtime(case.created_at).strftime("%Y-%m-%d %H:%M"),
+            timezone.localtime(case.current_due).strftime("%Y-%m-%d %H:%M")
+            if case.current_due
+            else "",
+            _("yes")
+            if case.handling_overdue or (case.current_due and case.current_due < now)
+            else "",
+        ]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@role_required()
+@require_GET
+def case_export(request, fmt: str):
+    """Export the filtered list (the same restriction as the list) as CSV or XLSX."""
+    queryset, _params, _error = filtered_cases(request)
+    header = [str(label) for _key, label in EXPORT_COLUMNS]
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if fmt == "csv":
+        writer = csv.writer(_Echo())
+        # A BOM so that spreadsheet programs read the Chinese text as UTF-8.
+        lines = (writer.writerow(row) for row in [header, *_export_rows(queryset)])
+        response = StreamingHttpResponse(
+            ("\ufeff" if i == 0 else "") + line for i, line in enumerate(lines)
+        )
+        response["Content-Type"] = "text/csv; charset=utf-8"
+        response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.csv"'
+        return response
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("cases")
+        sheet.append(header)
+        for row in _export_rows(queryset):
+            sheet.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.xlsx"'
+        return response
+    raise Http404(_("Unknown export format."))
+
+
+def case_context(request, case) -> dict:
+    """Return what the case page (and console side panels) render for ``case``."""
+    allowed = allowed_actions_for(case, request.user)
+    photos = list(case.photos.all())
+    return {
+        "case": case,
+        "deadline": deadline_of(case),
+        "events": list(case.events.all()),
+        "reports": list(case.reports.all()),
+        "before_photos": [p for p in photos if p.kind == "report"],
+        "after_photos": [p for p in photos if p.kind != "report"],
+        "forms": action_forms(allowed),
+        "choices": choices_for(case),
+        "feature": case_feature(case),
+        "point": display_point(case.lon, case.lat),
+    }
+
+
+@role_required()
+@require_GET
+def case_page(request, case_id: int):
+    """Show one case: timeline, photos, map, deadlines and the viewer's actions."""
+    case = get_object_or_404(
+        case_queryset(visible_cases(request.user)).select_related("department", "asset"),
+        pk=case_id,
+    )
+    template = (
+        "web/cases/panel.html" if request.headers.get("HX-Request") else "web/cases/page.html"
+    )
+    return render(request, template, case_context(request, case))
+
+
+@role_required()
+@require_POST
+def case_act(request, case_id: int, action: str):
+    """Take an action from a form; the same service as the API decides."""
+    case = get_object_or_404(visible_cases(request.user), pk=case_id)
+    forms = {form.action: form for form in action_forms(allowed_actions_for(case, request.user))}
+    form = forms.get(action)
+    back = request.POST.get("next") or request.META.get("HTTP_REFERER") or f"/cases/{case_id}/"
+    if form is None:
+        messages.error(request, _("That action is not available on this case now."))
+        return redirect(back)
+    fields = fields_from_post(form, request.POST)
+    try:
+        with transaction.atomic():
+            if form.has_files:
+                uploads = request.FILES.getlist("photos")
+                checked = check_uploads(uploads)
+                kind = "check" if action == "check" else "after"
+                fields["photos"] = [store_photo(p, kind, request.user).pk for p in checked]
+            version = request.POST.get("version")
+            expected = int(version) if version and version.isdigit() else None
+            act(case.pk, action, request.user, expected_version=expected, **fields)
+    except PhotoRejected as exc:
+        messages.error(request, str(exc))
+    except (CaseError, WorkflowError) as exc:
+        messages.error(request, getattr(exc, "message", str(exc)))
+    else:
+        messages.success(request, _("%(action)s: done.") % {"action": form.label})
+    return redirect(back)
+
+
+@role_required()
+@require_GET
+def conditions(request, category_id: int):
+    """Return the filing-condition options of a category (for the file form)."""
+    options = FilingCondition.objects.filter(category_id=category_id, active=True).order_by(
+        "position"
+    )
+    return render(request, "web/cases/conditions.html", {"conditions": options})

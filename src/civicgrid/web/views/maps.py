@@ -1,0 +1,87 @@
+"""GeoJSON feeds for the maps: unit grid cells and cases in a bounding box."""
+
+import numpy as np
+from django.http import JsonResponse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from civicgrid.cases.services.access import visible_cases
+from civicgrid.cases.services.reading import deadline_of
+from civicgrid.core.coords import from_wgs84
+from civicgrid.places.models import GridCell
+from civicgrid.web.access import role_required
+from civicgrid.web.maps import display_crs, display_geometry
+
+MAX_CELLS = 5000
+MAX_CASES = 5000
+
+
+def _bbox(request):
+    try:
+        values = [float(v) for v in request.GET.get("bbox", "").split(",")]
+    except ValueError:
+        return None
+    return values if len(values) == 4 else None
+
+
+@role_required()
+@require_GET
+@cache_control(private=True, max_age=300)
+def grid_geojson(request):
+    """Return the unit grid cells (optionally in ``bbox``), outlines in the tiles' system."""
+    cells = GridCell.objects.order_by("code")
+    bbox = _bbox(request)
+    if bbox:
+        min_lon, min_lat, max_lon, max_lat = bbox
+        cells = cells.filter(
+            max_lon__gte=min_lon, min_lon__lte=max_lon, max_lat__gte=min_lat, min_lat__lte=max_lat
+        )
+    district = request.GET.get("district")
+    if district and district.isdigit():
+        cells = cells.filter(district_id=int(district))
+    rows = cells.values_list("id", "code", "name", "geometry", "street_id", "district_id")
+    features = [
+        {
+            "type": "Feature",
+            "id": pk,
+            "properties": {"code": code, "name": name, "street": street, "district": dist},
+            "geometry": display_geometry(geometry),
+        }
+        for pk, code, name, geometry, street, dist in rows[:MAX_CELLS]
+    ]
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+@role_required()
+@require_GET
+def cases_geojson(request):
+    """Return the open cases the user may see as points, with their warning level."""
+    cases = visible_cases(request.user).open().select_related("category")
+    bbox = _bbox(request)
+    if bbox:
+        min_lon, min_lat, max_lon, max_lat = bbox
+        cases = cases.filter(lon__range=(min_lon, max_lon), lat__range=(min_lat, max_lat))
+    cases = list(cases.order_by("-created_at")[:MAX_CASES])
+    lons, lats = from_wgs84(
+        np.array([c.lon for c in cases], dtype=float),
+        np.array([c.lat for c in cases], dtype=float),
+        display_crs(),
+    )
+    features = []
+    for case, lon, lat in zip(cases, lons, lats, strict=True):
+        deadline = deadline_of(case)
+        features.append(
+            {
+                "type": "Feature",
+                "id": case.pk,
+                "properties": {
+                    "code": case.code,
+                    "state": case.state,
+                    "category": case.category.name if case.category_id else "",
+                    "level": deadline["level"] if deadline else "none",
+                    "url": f"/cases/{case.pk}/",
+                },
+                "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
+            }
+        )
+    return JsonResponse({"type": "FeatureCollection", "features": features})

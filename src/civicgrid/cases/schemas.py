@@ -156,6 +156,7 @@ class TransitionIn(Schema):
     category: str | DbId | None = None
     filing_condition: DbId | None = None
     department: DbId | None = None
+    inspector: DbId | None = None
     extension: str | dict[str, Any] | None = None
     photos: list[DbId] | None = Field(None, max_length=20)
     passed: bool | None = None

@@ -99,6 +99,7 @@ class Role(StrEnum):
 class Action(StrEnum):
     """A verb in the case loop, as sent in the API (``POST cases/{id}/transitions``)."""
 
+    request_verification = "request_verification"
     verify = "verify"
     file = "file"
     void = "void"
@@ -317,6 +318,15 @@ TRANSITIONS: tuple[Transition, ...] = (
         S.verified,
         _roles(R.inspector, R.operator, R.shift_lead),
         label_zh="核实",
+        stage="case_building",
+    ),
+    Transition(
+        A.request_verification,
+        _states(S.reported),
+        None,
+        _roles(R.operator, R.shift_lead),
+        label_zh="派发核实",
+        required=("inspector",),
         stage="case_building",
     ),
     Transition(

@@ -9,6 +9,7 @@ from civicgrid.notify.models import Notification
 # Which actions announce something, to whom, in what words. Notices are stored
 # as sent (SMS, app push), so they are written in the site's language.
 NOTICES = {
+    "request_verification": ("verifier", _("Please verify case %(code)s on site")),
     "dispatch": ("department", _("New case %(code)s dispatched to you")),
     "rule_ownership": (
         "department",
@@ -31,6 +32,7 @@ def queue_for_event(case, event) -> list[Notification]:
         return []
     target, template = spec
     department_id = case.department_id or event.department_id
+    user_id = case.verifier_id if target == "verifier" else None
     if target == "department" and department_id is None:
         return []
     with translation.override(settings.LANGUAGE_CODE):
@@ -40,7 +42,8 @@ def queue_for_event(case, event) -> list[Notification]:
         kind=event.action,
         case=case,
         event=event,
-        department_id=department_id,
+        department_id=department_id if target == "department" else None,
+        user_id=user_id,
         message=message[:300],
     )
     return [notice]

@@ -84,6 +84,14 @@ class Case(Located):
         related_name="+",
         verbose_name=_("suggested department"),
     )
+    verifier = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="verification_tasks",
+        verbose_name=_("inspector asked to verify"),
+    )
     routing_reason = models.CharField(_("why this suggestion"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(_("updated at"))

@@ -13,6 +13,7 @@ from civicgrid.cases.services.intake import (
     merge_report,
     reject_duplicate,
     submit_report,
+    suggest_inspectors,
 )
 from civicgrid.cases.services.transitions import act, allowed_actions_for
 
@@ -29,4 +30,5 @@ __all__ = [
     "merge_report",
     "reject_duplicate",
     "submit_report",
+    "suggest_inspectors",
 ]

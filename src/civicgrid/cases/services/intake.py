@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from civicgrid.assets.models import Asset
@@ -305,6 +305,28 @@ def merge_report(report: Report, target: Case, actor) -> Report:
         locked.updated_at = at
         locked.save(update_fields=["version", "last_event_hash", "updated_at"])
     return report
+
+
+def suggest_inspectors(case, limit: int = 5):
+    """Return inspectors for a verification task, the ones patrolling the case's cell first.
+
+    Without live positions (field operations come later) the patrol zone is
+    the best measure of who is nearest; then come the other inspectors who
+    may see the case's district.
+    """
+    from django.contrib.auth import get_user_model
+
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=RoleName.INSPECTOR)
+        .filter(models.Q(district__isnull=True) | models.Q(district=case.district_id))
+        .distinct()
+    )
+    patrolling = set(
+        users.filter(patrol_zones__cells=case.grid_cell_id).values_list("pk", flat=True)
+    )
+    ranked = sorted(users, key=lambda u: (u.pk not in patrolling, u.username))
+    return ranked[:limit]
 
 
 def reject_duplicate(report: Report, actor) -> Report:

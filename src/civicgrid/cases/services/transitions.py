@@ -9,6 +9,7 @@ Nothing else writes ``Case.state``.
 from datetime import datetime
 from decimal import InvalidOperation
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
@@ -103,6 +104,24 @@ def _category(value) -> Category:
         raise CaseInvalid(str(exc), {"category": "unknown category"}) from None
 
 
+def _inspector(value, case):
+    """Return the active inspector named by ``value`` who may see ``case``."""
+    from django.contrib.auth import get_user_model
+
+    from civicgrid.cases.services.access import visible_cases
+
+    try:
+        user = get_user_model().objects.get(pk=int(value), is_active=True)
+    except (ObjectDoesNotExist, TypeError, ValueError, OverflowError):
+        raise CaseInvalid(f"unknown inspector {value!r}", {"inspector": "unknown"}) from None
+    if "inspector" not in user.roles or not visible_cases(user).filter(pk=case.pk).exists():
+        raise CaseInvalid(
+            "that user is not an inspector of this case's district",
+            {"inspector": "not an inspector here"},
+        )
+    return user
+
+
 def _photos(case, ids, actor) -> list[Photo]:
     try:
         ids = [int(i) for i in ids]
@@ -134,7 +153,11 @@ def _apply_effects(case, action, fields, actor, at, step, calendar) -> None:
     """Change the case's fields for ``action`` (the rule was already checked)."""
     note = str(fields.get("note") or fields.get("reason") or "").strip()
     step.note = note[:2000]
-    if action is Action.file:
+    if action is Action.request_verification:
+        inspector = _inspector(fields["inspector"], case)
+        case.verifier = inspector
+        step.data = {"inspector": inspector.pk}
+    elif action is Action.file:
         category = _category(fields["category"])
         try:
             condition = FilingCondition.objects.get(

@@ -803,3 +803,25 @@ def test_absurd_ids_and_limits_are_validation_errors(api, city, condition, clock
     )
     assert "too long" in refused["message"]
     assert api("handler").case(case_id)["pending_extension"] is None
+
+
+def test_request_verification_assigns_an_inspector(api, city, condition, clock):
+    """An operator sends a hotline report to a patrolling inspector, who is notified."""
+    from civicgrid.cases.services import suggest_inspectors
+    from civicgrid.notify.models import Notification
+
+    case_id = new_case(api, user="operator", channel="hotline")
+    case = Case.objects.get(pk=case_id)
+    suggested = suggest_inspectors(case)
+    assert suggested and suggested[0].username == "inspector"  # patrols the west streets
+    asked = api("operator").ok(case_id, "request_verification", inspector=suggested[0].pk)
+    assert asked["state"] == "reported"
+    assert asked["events"][-1]["data"] == {"inspector": suggested[0].pk}
+    notice = Notification.objects.get(case_id=case_id, kind="request_verification")
+    assert notice.user_id == suggested[0].pk and notice.department_id is None
+    other_district = city.user("inspector2")
+    refused = error_of(
+        api("operator").act(case_id, "request_verification", inspector=other_district.pk), 422
+    )
+    assert refused["fields"] == {"inspector": "not an inspector here"}
+    error_of(api("operator").act(case_id, "request_verification"), 422, "missing_fields")

@@ -47,6 +47,13 @@ S, R, A = State, Role, Action
 # ---------------------------------------------------------------------------------------------
 
 SPEC: dict[Action, dict[str, Any]] = {
+    A.request_verification: {
+        "sources": {S.reported},
+        "target": None,
+        "roles": {R.operator, R.shift_lead},
+        "required": {"inspector"},
+        "guards": set(),
+    },
     A.verify: {
         "sources": {S.reported},
         "target": S.verified,
@@ -194,6 +201,7 @@ FULL_FIELDS: dict[str, Any] = {
     "photos": ["photo-1", "photo-2"],
     "passed": True,
     "close_type": "normal",
+    "inspector": "inspector-1",
 }
 
 #: Facts under which every guard holds.
@@ -627,10 +635,15 @@ def test_decide_does_not_mutate_its_inputs():
 
 def test_allowed_actions_examples():
     """allowed_actions lists what the role could do now, ignoring fields."""
-    assert allowed_actions(CaseFacts(state=S.reported), R.operator) == [A.verify, A.file, A.void]
+    assert allowed_actions(CaseFacts(state=S.reported), R.operator) == [
+        A.verify,
+        A.request_verification,
+        A.file,
+        A.void,
+    ]
     assert allowed_actions(
         CaseFacts(state=S.reported, reported_by_inspector=True), R.shift_lead
-    ) == [A.verify, A.file, A.void, A.self_resolve]
+    ) == [A.verify, A.request_verification, A.file, A.void, A.self_resolve]
     assert allowed_actions(CaseFacts(state=S.dispatched), R.dispatcher) == [
         A.return_,
         A.suspend,
@@ -766,6 +779,7 @@ FIELD_STRATEGIES = {
     "filing_condition": _text,
     "reason": _text,
     "department": _text,
+    "inspector": _text,
     "extension": st.one_of(_missing_values, st.just({"working_hours": 4}), st.just("2d")),
     "note": _text,
     "photos": st.one_of(

@@ -4,7 +4,14 @@ Builders and factories live in :mod:`civicgrid.testing.factories`; the
 fixtures here only wire them to pytest-django.
 """
 
+import os
+
 import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django refuses
+# ORM calls from a thread with a running loop unless told it is safe, which
+# it is here: the loop only drives the browser.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_configure(config):

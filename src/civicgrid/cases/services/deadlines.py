@@ -15,7 +15,16 @@ from civicgrid.core.timelimits import TimeLimit, Unit
 
 def stage_limits() -> StageLimits:
     """Return the configured stage limits (defaults from ``core.deadlines``)."""
-    return StageLimits.from_mapping(settings.CIVICGRID.get("STAGE_LIMITS") or {})
+    overrides = settings.CIVICGRID.get("STAGE_LIMITS") or {}
+    # Parsed once per configuration: deadlines are read for every case on a map.
+    key = repr(sorted(overrides.items()))
+    limits = _PARSED.get(key)
+    if limits is None:
+        limits = _PARSED[key] = StageLimits.from_mapping(overrides)
+    return limits
+
+
+_PARSED: dict[str, StageLimits] = {}
 
 
 def stage_limit(stage: str, handling_limit: dict | None) -> TimeLimit | None:

@@ -56,7 +56,16 @@ def grid_geojson(request):
 @require_GET
 def cases_geojson(request):
     """Return the open cases the user may see as points, with their warning level."""
-    cases = visible_cases(request.user).open().select_related("category")
+    cases = (
+        visible_cases(request.user)
+        .open()
+        .select_related("category")
+        .only(
+            "code", "state", "lon", "lat", "stage", "stage_started_at", "stage_due",
+            "handling_started_at", "handling_due", "handling_limit", "current_due", "pauses",
+            "category__name",
+        )
+    )  # fmt: skip
     bbox = _bbox(request)
     if bbox:
         min_lon, min_lat, max_lon, max_lat = bbox

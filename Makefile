@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-# Debian's Chromium for the browser tests (never a downloaded browser build).
+# Debian's Chromium for the browser tests (never a downloaded browser build);
+# `make test` installs it when missing (root on Debian, as on CI).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  command -v apt-get >/dev/null 2>&1 || { echo "install Debian's chromium package"; exit 1; }; \
@@ -33,10 +34,10 @@ run: install
 demo: install
 	$(BIN)/civicgrid demo
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-test-postgres: install
+test-postgres: install browser
 	CIVICGRID_DATABASE_URL=$${CIVICGRID_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/civicgrid_test} \
 	  $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 

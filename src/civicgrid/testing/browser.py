@@ -1,0 +1,82 @@
+"""Browser-test helpers: Debian's Chromium under Playwright, logins, axe, screenshots.
+
+Never downloads a browser: the tests use ``/usr/bin/chromium`` (installed by
+``make browser``) and are skipped where it is missing.
+"""
+
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parents[3]
+ARTIFACTS = ROOT / "test-artifacts"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+VIEWPORTS = {"laptop": (1366, 768), "wall": (1920, 1080), "phone": (390, 844)}
+DEMO_PASSWORD = "civicgrid-demo"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Yield a headless Debian Chromium driven by Playwright (skip when absent)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (make browser)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def new_page(browser, viewport: str = "laptop", **options):
+    """Open a fresh context (own cookies) with a viewport; return its page."""
+    width, height = VIEWPORTS[viewport]
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, locale="zh-CN", **options
+    )
+    return context.new_page()
+
+
+def login(page, base_url: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Log in through the login form."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.click("form.login button[type=submit]")
+    assert "/accounts/login/" not in page.url, f"login as {username} failed"
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot as a test artifact; return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def axe_violations(page, rules=("label", "color-contrast")) -> list[dict]:
+    """Run axe-core (from npm) on the page; return violations of ``rules``."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "rules => axe.run(document, {runOnly: {type: 'rule', values: rules}})", list(rules)
+    )
+    return [
+        {
+            "rule": v["id"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in result["violations"]
+    ]

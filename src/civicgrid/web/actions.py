@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.cases.services import suggest_inspectors
 from civicgrid.categories.models import Category
 from civicgrid.core import workflow
 from civicgrid.org.models import Department
@@ -22,10 +23,11 @@ OPTIONAL_FIELDS = {
     workflow.Action.grant_extension: ("note",),
 }
 FIELD_ORDER = (
-    "category", "filing_condition", "department", "passed", "extension", "close_type",
+    "inspector", "category", "filing_condition", "department", "passed", "extension", "close_type",
     "photos", "reason", "note",
 )  # fmt: skip
 LABELS = {
+    "inspector": _("Inspector"),
     "category": _("Category"),
     "filing_condition": _("Filing condition"),
     "department": _("Department"),
@@ -37,6 +39,7 @@ LABELS = {
     "note": _("Note"),
 }
 ACTION_LABELS = {
+    "inspector": _("Inspector"),
     "verify": _("Verify"),
     "file": _("File"),
     "void": _("Void"),
@@ -100,6 +103,8 @@ def choices_for(case) -> dict:
     return {
         "categories": categories.order_by("kind", "code").only("id", "kind", "code", "name"),
         "departments": Department.objects.filter(active=True).order_by("district_id", "code"),
+        # A callable, so the look-up runs only when a form renders the list.
+        "inspectors": lambda: suggest_inspectors(case),
         "close_types": (
             ("", _("Automatic (normal or overdue)")),
             ("normal", _("Normal")),

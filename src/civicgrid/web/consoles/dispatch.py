@@ -1,15 +1,129 @@
-"""The dispatch console (being built)."""
+"""The dispatch console (派遣) for dispatchers and shift leads.
 
-from django.http import HttpResponse
+Cases to dispatch (filed and returned) with the suggested department and why;
+the decisions waiting for the desk (extension requests, suspended cases,
+ownership rulings); and the overdue and soon-due cases to urge. Each list is
+short and in an indexed order; every action is a generic action form posted
+to ``case_act``, offered only when the workflow allows it for the viewer.
+"""
+
+from datetime import timedelta
+
+from django.shortcuts import render
 from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET
 
+from civicgrid.cases.choices import CaseState
+from civicgrid.cases.services.access import visible_cases
+from civicgrid.core import workflow
+from civicgrid.org.choices import RoleName
+from civicgrid.org.models import Department
 from civicgrid.web.access import role_required
+from civicgrid.web.actions import action_forms
+from civicgrid.web.consoles.desk import (
+    ROW_LIMIT,
+    DeskFilters,
+    console_url,
+    filter_options,
+    list_rows,
+    panel_context,
+    panel_response,
+    selected_case,
+)
+
+ROLES = (RoleName.DISPATCHER, RoleName.SHIFT_LEAD)
+TO_DISPATCH = (CaseState.FILED, CaseState.RETURNED)
+SOON = timedelta(hours=2)
+# The quick actions each list offers in its rows (when allowed); the panel has the rest.
+QUICK = {
+    "to_dispatch": ("dispatch",),
+    "extensions": ("grant_extension", "deny_extension"),
+    "suspended": ("resume", "urge"),
+    "in_ruling": ("urge",),
+    "overdue": ("urge",),
+    "soon": ("urge",),
+}
 
 
-@role_required()
+def _filters(request) -> DeskFilters:
+    return DeskFilters.from_request(request, states=TO_DISPATCH)
+
+
+def _watched_states() -> list[str]:
+    """Return the states the deadline lists watch: those a case can be urged in."""
+    return sorted(state.value for state in workflow.get_transition("urge").sources)
+
+
+def sections(user, filters: DeskFilters, now) -> dict:
+    """Return each list's queryset (filtered, ordered on an index) of the visible cases."""
+    cases = filters.apply(visible_cases(user))
+    watched = cases.filter(state__in=_watched_states())
+    return {
+        "to_dispatch": cases.filter(
+            state__in=[filters.state] if filters.state else list(TO_DISPATCH)
+        ).order_by("current_due", "id"),
+        "extensions": cases.filter(
+            state=CaseState.DISPATCHED, pending_extension__isnull=False
+        ).order_by("current_due", "id"),
+        "suspended": cases.filter(state=CaseState.SUSPENDED).order_by("updated_at", "id"),
+        "in_ruling": cases.filter(state=CaseState.IN_RULING).order_by("current_due", "id"),
+        "overdue": watched.filter(current_due__lt=now).order_by("current_due", "id"),
+        "soon": watched.filter(current_due__gte=now, current_due__lt=now + SOON).order_by(
+            "current_due", "id"
+        ),
+    }
+
+
+def _quick_forms(case, names) -> list:
+    return action_forms([name for name in names if name in case.allowed])
+
+
+@role_required(*ROLES)
+@require_GET
 def index(request):
-    """Placeholder until the console lands."""
-    return HttpResponse("")
+    """Show the dispatch desk: counts, the lists, and (with ``?case=``) a case panel."""
+    filters = _filters(request)
+    now = timezone.now()
+    lists = {}
+    counts = {}
+    for name, queryset in sections(request.user, filters, now).items():
+        rows = list_rows(queryset, request.user)
+        for case in rows:
+            case.quick = _quick_forms(case, QUICK[name])
+        lists[name] = rows
+        # A short list is its own count; only a full one needs a COUNT.
+        counts[name] = len(rows) if len(rows) < ROW_LIMIT else queryset.count()
+    case = selected_case(request)
+    back = console_url("web:dispatch", filters)
+    context = {
+        "lists": lists,
+        "counts": counts,
+        "filters": filters,
+        "query": filters.query(),
+        "states": [(s.value, s.label) for s in TO_DISPATCH],
+        "departments": Department.objects.filter(active=True)
+        .order_by("district_id", "code")
+        .only("id", "name"),
+        "selected": case,
+        "back": back,
+        "now": now,
+        "soon_hours": int(SOON.total_seconds() // 3600),
+        **filter_options(request.user),
+    }
+    if case is not None:
+        context["panel"] = panel_context(request, case, "web:dispatch", filters)
+    return render(request, "web/dispatch/index.html", context)
 
 
-urlpatterns = [path("", index, name="dispatch")]
+@role_required(*ROLES)
+@require_GET
+def case_panel(request, case_id: int):
+    """Return the panel of one case (HTMX), its forms leading back to the desk."""
+    return panel_response(request, case_id, "web:dispatch", _filters(request))
+
+
+urlpatterns = [
+    path("", index, name="dispatch"),
+    path("cases/<int:case_id>/", case_panel, name="dispatch_case"),
+]

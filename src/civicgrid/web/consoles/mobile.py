@@ -1,15 +1,264 @@
-"""The mobile console (being built)."""
+"""The inspector phone app (监督员 APP): my tasks, one task, a new report; installable, works offline.
 
+Tasks come from ``visible_cases`` like every other list: verification tasks
+asked of this inspector and check tasks of resolved cases, those in the
+inspector's patrol zones first. Actions post to the shared ``web:case_act``
+view; new reports go to the JSON API (``POST /api/v1/reports``) from the
+page's script, which queues them on the phone while offline and resends them
+with the same idempotency key, so a retry never makes a second case.
+"""
+
+import hashlib
+import json
+from functools import lru_cache
+
+from django.contrib.staticfiles import finders
+from django.db.models import Count, Exists, F, OuterRef
 from django.http import HttpResponse
-from django.urls import path
+from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_GET
 
+from civicgrid.cases.choices import CaseState
+from civicgrid.cases.services.access import visible_cases
+from civicgrid.cases.services.reading import case_queryset, deadline_of
+from civicgrid.categories.models import Category
+from civicgrid.org.choices import RoleName
+from civicgrid.places.models import PatrolZone
 from civicgrid.web.access import role_required
+from civicgrid.web.maps import display_crs, display_point
+from civicgrid.web.views.cases import case_context
+
+TASK_LIMIT = 100
+COMMON_CATEGORIES = 8
+#: The actions the phone offers on a task page (void is not an inspector's).
+TASK_ACTIONS = ("verify", "check")
+#: Static files the service worker keeps so the app opens without a connection.
+SHELL_STATIC = (
+    "web/civicgrid.css",
+    "web/mobile.css",
+    "web/mobile.js",
+    "web/mobile-queue.js",
+    "web/map.js",
+    "web/mobile-icon.svg",
+    "vendor/leaflet/leaflet.css",
+    "vendor/leaflet/leaflet.js",
+    "vendor/htmx/htmx.min.js",
+)
+#: The pages the service worker keeps (network first, the cached copy when offline).
+SHELL_PAGES = ("web:mobile", "web:mobile_new")
+
+inspector_only = role_required(RoleName.INSPECTOR)
 
 
-@role_required()
+def _strings() -> dict:
+    """Return the texts the page script shows (translated here, not in JavaScript)."""
+    return {
+        "queued": gettext_lazy("Saved on the phone; it will be sent when online."),
+        "sent": gettext_lazy("Report sent: case %(code)s"),
+        "duplicate": gettext_lazy("Already received: case %(code)s"),
+        "failed": gettext_lazy("Refused by the server: %(message)s"),
+        "login": gettext_lazy("Log in again to send the waiting reports."),
+        "no_gps": gettext_lazy("No GPS position: drag the marker to the place."),
+        "gps_ok": gettext_lazy("GPS position (±%(m)s m); drag the marker to correct it."),
+        "need_photo": gettext_lazy("Take a photo first."),
+        "need_place": gettext_lazy("Set the place on the map first."),
+        "need_text": gettext_lazy("Describe the problem."),
+        "km": gettext_lazy("%(d)s km"),
+        "m": gettext_lazy("%(d)s m"),
+        "discard": gettext_lazy("Discard"),
+        "waiting": gettext_lazy("waiting"),
+        "error": gettext_lazy("refused"),
+    }
+
+
+def _tasks(user):
+    """Return (verification tasks, check tasks) of ``user``; checks in their zones first."""
+    cases = visible_cases(user).select_related("category", "street", "community", "grid_cell")
+    verify = cases.filter(state=CaseState.REPORTED, verifier=user).order_by(
+        F("current_due").asc(nulls_last=True), "id"
+    )[:TASK_LIMIT]
+    in_zone = PatrolZone.objects.filter(inspector=user, cells=OuterRef("grid_cell_id"))
+    check = (
+        cases.filter(state=CaseState.RESOLVED)
+        .annotate(in_zone=Exists(in_zone))
+        .order_by("-in_zone", F("current_due").asc(nulls_last=True), "id")[:TASK_LIMIT]
+    )
+    return list(verify), list(check)
+
+
+def _task_item(case, kind: str) -> dict:
+    deadline = deadline_of(case)
+    return {
+        "case": case,
+        "kind": kind,
+        "deadline": deadline,
+        "level": deadline["level"] if deadline else "none",
+        "in_zone": getattr(case, "in_zone", True),
+    }
+
+
+@inspector_only
+@require_GET
+@ensure_csrf_cookie
 def index(request):
-    """Placeholder until the console lands."""
-    return HttpResponse("")
+    """List my verification and check tasks (the page sorts them by distance when it may)."""
+    verify, check = _tasks(request.user)
+    context = {
+        "verify_tasks": [_task_item(c, "verify") for c in verify],
+        "check_tasks": [_task_item(c, "check") for c in check],
+        "strings": _strings(),
+        "tab": "tasks",
+    }
+    return render(request, "web/mobile/index.html", context)
 
 
-urlpatterns = [path("", index, name="mobile")]
+@inspector_only
+@require_GET
+def task(request, case_id: int):
+    """Show one task: facts, before/after photos, a small map, verify or check."""
+    case = get_object_or_404(case_queryset(visible_cases(request.user)), pk=case_id)
+    context = case_context(request, case)
+    context["forms"] = [f for f in context["forms"] if f.action in TASK_ACTIONS]
+    context["next"] = reverse("web:mobile")
+    context["tab"] = "tasks"
+    return render(request, "web/mobile/task.html", context)
+
+
+def _categories(user) -> tuple[list[dict], list[int]]:
+    """Return all active categories and the ids of the most used ones in the user's area."""
+    rows = [
+        {"id": c.pk, "code": c.code, "name": c.name, "major": c.major_name, "kind": c.kind}
+        for c in Category.objects.filter(active=True).order_by("kind", "code")
+    ]
+    common = list(
+        visible_cases(user)
+        .filter(category__active=True)
+        .values("category")
+        .annotate(n=Count("id"))
+        .order_by("-n", "category")
+        .values_list("category", flat=True)[:COMMON_CATEGORIES]
+    )
+    return rows, common
+
+
+def _start_point(user) -> tuple[float, float]:
+    """Return where the map opens before GPS answers: the centre of the user's area."""
+    cell = None
+    zone = PatrolZone.objects.filter(inspector=user).prefetch_related("cells").first()
+    if zone is not None:
+        cell = zone.cells.order_by("code").first()
+    if cell is None:
+        from civicgrid.places.models import GridCell
+
+        cells = GridCell.objects.all()
+        if user.district_id:
+            cells = cells.filter(district_id=user.district_id)
+        cell = cells.order_by("code").first()
+    if cell is None:
+        return display_point(116.397, 39.909)
+    centre = cell.geometry.get("coordinates", [[[116.397, 39.909]]])[0]
+    lon = sum(p[0] for p in centre) / len(centre)
+    lat = sum(p[1] for p in centre) / len(centre)
+    return display_point(lon, lat)
+
+
+@inspector_only
+@require_GET
+@ensure_csrf_cookie
+def new_report(request):
+    """Take a photo, place it on the map, pick a category: the script sends or queues it."""
+    categories, common = _categories(request.user)
+    by_id = {c["id"]: c for c in categories}
+    context = {
+        "categories": categories,
+        "common": [by_id[i] for i in common if i in by_id],
+        "start": _start_point(request.user),
+        "crs": display_crs(),
+        "api_url": "/api/v1/reports",
+        "strings": _strings(),
+        "tab": "new",
+    }
+    return render(request, "web/mobile/new.html", context)
+
+
+@lru_cache(maxsize=1)
+def _shell_version() -> str:
+    """Return a hash of the shell's static files, so a new release replaces the cache."""
+    digest = hashlib.sha256()
+    for name in SHELL_STATIC:
+        found = finders.find(name)
+        if found:
+            with open(found, "rb") as handle:
+                digest.update(handle.read())
+    digest.update(repr(SHELL_PAGES).encode())
+    return digest.hexdigest()[:12]
+
+
+@require_GET
+def service_worker(request):
+    """Serve the service worker from ``/m/`` so its scope covers the whole app.
+
+    Public like any static file (it holds no data); it only runs for pages
+    under ``/m/``, which require an inspector's login.
+    """
+    config = {
+        "version": _shell_version(),
+        "static": [static(name) for name in SHELL_STATIC],
+        "pages": [reverse(name) for name in SHELL_PAGES],
+        "offline_page": reverse("web:mobile"),
+        "scope": reverse("web:mobile"),
+    }
+    response = render(
+        request,
+        "web/mobile/sw.js",
+        {"config": json.dumps(config), "queue_js": static("web/mobile-queue.js")},
+        content_type="text/javascript; charset=utf-8",
+    )
+    response["Service-Worker-Allowed"] = reverse("web:mobile")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def manifest(request):
+    """Serve the web app manifest that makes the app installable on the home screen."""
+    data = {
+        "name": _("CivicGrid inspector"),
+        "short_name": _("Inspector"),
+        "description": _("Report and check city problems in the field."),
+        "lang": request.LANGUAGE_CODE,
+        "start_url": reverse("web:mobile"),
+        "scope": reverse("web:mobile"),
+        "display": "standalone",
+        "orientation": "portrait",
+        "background_color": "#f6f7f9",
+        "theme_color": "#0b3d6b",
+        "icons": [
+            {
+                "src": static("web/mobile-icon.svg"),
+                "sizes": "any",
+                "type": "image/svg+xml",
+                "purpose": "any maskable",
+            }
+        ],
+    }
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False), content_type="application/manifest+json"
+    )
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+urlpatterns = [
+    path("", never_cache(index), name="mobile"),
+    path("tasks/<int:case_id>/", never_cache(task), name="mobile_task"),
+    path("new/", never_cache(new_report), name="mobile_new"),
+    path("sw.js", service_worker, name="mobile_sw"),
+    path("manifest.webmanifest", manifest, name="mobile_manifest"),
+]

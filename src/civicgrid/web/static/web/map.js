@@ -49,8 +49,9 @@
     if (!element || typeof L === "undefined") { return; }
     const map = baseMap(elementId);
     const cell = JSON.parse(document.getElementById(featureId).textContent);
-    const outline = gridLayer(cell).addTo(map);
     const point = [parseFloat(element.dataset.lat), parseFloat(element.dataset.lon)];
+    map.setView(point, 17);  // the canvas renderer needs a view before layers are added
+    const outline = gridLayer(cell).addTo(map);
     L.circleMarker(point, { radius: 8, color: "#0b3d6b", fillColor: "#0b5cad", fillOpacity: 0.9 }).addTo(map);
     map.fitBounds(outline.getBounds().pad(1.5));
   };

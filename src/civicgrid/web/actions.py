@@ -39,8 +39,8 @@ LABELS = {
     "note": _("Note"),
 }
 ACTION_LABELS = {
-    "inspector": _("Inspector"),
     "verify": _("Verify"),
+    "request_verification": _("Ask an inspector to verify"),
     "file": _("File"),
     "void": _("Void"),
     "dispatch": _("Dispatch"),

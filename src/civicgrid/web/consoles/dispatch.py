@@ -11,12 +11,13 @@ from datetime import timedelta
 
 from django.shortcuts import render
 from django.urls import path
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from civicgrid.cases.choices import CaseState
+from civicgrid.cases.services import transitions
 from civicgrid.cases.services.access import visible_cases
 from civicgrid.core import workflow
+from civicgrid.core.timelimits import TimeLimit, TimeLimitError
 from civicgrid.org.choices import RoleName
 from civicgrid.org.models import Department
 from civicgrid.web.access import role_required
@@ -26,6 +27,7 @@ from civicgrid.web.consoles.desk import (
     DeskFilters,
     console_url,
     filter_options,
+    link_rows,
     list_rows,
     panel_context,
     panel_response,
@@ -35,6 +37,9 @@ from civicgrid.web.consoles.desk import (
 ROLES = (RoleName.DISPATCHER, RoleName.SHIFT_LEAD)
 TO_DISPATCH = (CaseState.FILED, CaseState.RETURNED)
 SOON = timedelta(hours=2)
+# The main list shows a full page; the watch lists a short one (their counts say how many).
+LIMITS = {"to_dispatch": ROW_LIMIT}
+WATCH_LIMIT = 20
 # The quick actions each list offers in its rows (when allowed); the panel has the rest.
 QUICK = {
     "to_dispatch": ("dispatch",),
@@ -75,6 +80,13 @@ def sections(user, filters: DeskFilters, now) -> dict:
     }
 
 
+def _extension_label(pending: dict) -> str:
+    try:
+        return TimeLimit.from_dict(pending).label_zh()
+    except (TimeLimitError, KeyError, TypeError, ValueError):
+        return "?"
+
+
 def _quick_forms(case, names) -> list:
     return action_forms([name for name in names if name in case.allowed])
 
@@ -84,16 +96,21 @@ def _quick_forms(case, names) -> list:
 def index(request):
     """Show the dispatch desk: counts, the lists, and (with ``?case=``) a case panel."""
     filters = _filters(request)
-    now = timezone.now()
+    # The services' clock, so deadlines and these lists agree (and tests can set it).
+    now = transitions.now()
     lists = {}
     counts = {}
     for name, queryset in sections(request.user, filters, now).items():
-        rows = list_rows(queryset, request.user)
+        limit = LIMITS.get(name, WATCH_LIMIT)
+        rows = list_rows(queryset, request.user, limit)
+        link_rows(rows, "web:dispatch", "web:dispatch_case", filters)
         for case in rows:
             case.quick = _quick_forms(case, QUICK[name])
+            if case.pending_extension:
+                case.extension = _extension_label(case.pending_extension)
         lists[name] = rows
         # A short list is its own count; only a full one needs a COUNT.
-        counts[name] = len(rows) if len(rows) < ROW_LIMIT else queryset.count()
+        counts[name] = len(rows) if len(rows) < limit else queryset.count()
     case = selected_case(request)
     back = console_url("web:dispatch", filters)
     context = {
@@ -102,9 +119,12 @@ def index(request):
         "filters": filters,
         "query": filters.query(),
         "states": [(s.value, s.label) for s in TO_DISPATCH],
-        "departments": Department.objects.filter(active=True)
-        .order_by("district_id", "code")
-        .only("id", "name"),
+        # A list, read once, for every row's department select.
+        "departments": list(
+            Department.objects.filter(active=True)
+            .order_by("district_id", "code")
+            .only("id", "name")
+        ),
         "selected": case,
         "back": back,
         "now": now,
@@ -112,7 +132,7 @@ def index(request):
         **filter_options(request.user),
     }
     if case is not None:
-        context["panel"] = panel_context(request, case, "web:dispatch", filters)
+        context.update(panel_context(request, case, "web:dispatch", filters))
     return render(request, "web/dispatch/index.html", context)
 
 

@@ -10,13 +10,12 @@ services; everything else goes through ``case_act``.
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from civicgrid.cases.choices import CaseState, DuplicateState
 from civicgrid.cases.models import Report
-from civicgrid.cases.services import CaseError, merge_report, reject_duplicate
+from civicgrid.cases.services import CaseError, merge_report, reject_duplicate, transitions
 from civicgrid.cases.services.access import visible_cases
 from civicgrid.org.choices import RoleName
 from civicgrid.web.access import role_required
@@ -25,6 +24,7 @@ from civicgrid.web.consoles.desk import (
     console_url,
     filter_options,
     first_photos,
+    link_rows,
     list_rows,
     map_points,
     panel_context,
@@ -76,7 +76,8 @@ def index(request):
     """Show the intake queue, its map and (with ``?case=``) the chosen case's panel."""
     filters = _filters(request)
     waiting = queue(request.user, filters)
-    rows = list_rows(waiting.order_by(*ORDERINGS[filters.sort]), request.user)
+    rows = list_rows(waiting.order_by(*ORDERINGS[filters.sort or "due"]), request.user)
+    link_rows(rows, "web:intake", "web:intake_case", filters)
     photos = first_photos(rows)
     duplicates = proposed_duplicates(request.user, rows)
     for case in rows:
@@ -100,13 +101,13 @@ def index(request):
         "query": filters.query(),
         "states": [(s.value, s.label) for s in QUEUE_STATES],
         "sorts": (("due", _("Due first")), ("oldest", _("Oldest first"))),
-        "points": map_points(rows, "web:intake_case"),
+        "points": map_points(rows),
         "selected": case,
-        "now": timezone.now(),
+        "now": transitions.now(),
         **filter_options(request.user),
     }
     if case is not None:
-        context["panel"] = panel_context(request, case, "web:intake", filters)
+        context.update(panel_context(request, case, "web:intake", filters))
     return render(request, "web/intake/index.html", context)
 
 

@@ -1,0 +1,197 @@
+"""Fixtures of the intake and dispatch console tests: the demo city and cases made through services.
+
+The demo city (two districts, patrol zones, departments, the case standard and
+the demo users) is built once per test module inside an outer transaction
+that is rolled back when the module is done, as in ``cases/tests/conftest.py``;
+each test runs in its own savepoint on top of it. Cases are entered and moved
+only through the services (``submit_report``, ``act``) with a fixed clock, so
+the pages see what the workflow really produces.
+
+Import the fixtures by name in a test module::
+
+    from civicgrid.web.tests.conftest_desk import city, clock, demo_city  # noqa: F401
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+from PIL import Image
+
+PASSWORD = "pw12345"
+TZ = ZoneInfo("Asia/Shanghai")
+#: A point well inside the west district (130391) and one inside the east district (130392).
+WEST = (119.590, 39.935)
+EAST = (119.610, 39.935)
+
+
+def local(*args) -> datetime:
+    """Return an aware datetime in the platform's time zone (Asia/Shanghai)."""
+    return datetime(*args, tzinfo=TZ)
+
+
+def jpeg(color=(200, 30, 30)) -> SimpleUploadedFile:
+    """Return a small JPEG upload."""
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), color).save(out, "JPEG", quality=70)
+    return SimpleUploadedFile("photo.jpg", out.getvalue(), "image/jpeg")
+
+
+@dataclass
+class DemoCity:
+    """What the tests need to know about the demo city."""
+
+    users: dict[str, int]
+    departments: dict[str, int]
+    districts: list[int]
+
+    def user(self, username: str):
+        """Return a fresh instance of a demo user (so the role cache is fresh)."""
+        return get_user_model().objects.get(pk=self.users[username])
+
+    def client(self, username: str) -> Client:
+        """Return a test client logged in as ``username``."""
+        client = Client()
+        client.force_login(self.user(username))
+        return client
+
+
+@pytest.fixture(scope="module")
+def demo_city(django_db_setup, django_db_blocker):
+    """Build the demo city once per module; roll it back at the end of the module."""
+    from civicgrid.demo.city import build_demo_city
+    from civicgrid.org.models import Department
+    from civicgrid.places.models import District
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            build_demo_city(PASSWORD, with_cases=False)
+            yield DemoCity(
+                users=dict(get_user_model().objects.values_list("username", "pk")),
+                departments=dict(Department.objects.values_list("code", "pk")),
+                districts=list(District.objects.order_by("code").values_list("pk", flat=True)),
+            )
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Store uploaded photos under the test's temporary directory."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture
+def city(demo_city, db):
+    """The demo city, with database access for the test (overrides the tiny ``city``)."""
+    return demo_city
+
+
+class Clock:
+    """A controllable ``now`` for the case services (and the consoles, which ask them)."""
+
+    def __init__(self, start: datetime):
+        self.at = start
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def set(self, at: datetime) -> None:
+        self.at = at
+
+    def advance(self, **delta) -> datetime:
+        self.at = self.at + timedelta(**delta)
+        return self.at
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Fix the services' clock at Tuesday 2026-03-10 10:00 (Asia/Shanghai)."""
+    fixed = Clock(local(2026, 3, 10, 10, 0))
+    monkeypatch.setattr("civicgrid.cases.services.transitions.now", fixed)
+    return fixed
+
+
+def condition_for(category_id: int):
+    """Return the first active filing condition of a category."""
+    from civicgrid.categories.models import FilingCondition
+
+    return (
+        FilingCondition.objects.filter(category_id=category_id, active=True)
+        .order_by("position")
+        .first()
+    )
+
+
+def a_condition():
+    """Return a filing condition counted in working days (the common case)."""
+    from civicgrid.categories.models import FilingCondition
+
+    return (
+        FilingCondition.objects.filter(
+            active=True, category__active=True, limit_unit="working_days"
+        )
+        .select_related("category")
+        .order_by("category__kind", "category__code", "position")
+        .first()
+    )
+
+
+def report(city, point=WEST, *, category=None, photos=(), text="井盖破损，存在安全隐患"):
+    """Enter a hotline report through ``submit_report`` as the operator; return the case."""
+    from civicgrid.cases.services import ReportInput, submit_report
+
+    lon, lat = point
+    result = submit_report(
+        ReportInput(channel="hotline", lon=lon, lat=lat, description=text, category=category),
+        actor=city.user("operator"),
+        photos=list(photos),
+    )
+    return result.case
+
+
+def filed(city, point=WEST):
+    """Return a case reported and filed (with a working-day condition) through ``act``."""
+    from civicgrid.cases.services import act
+
+    condition = a_condition()
+    case = report(city, point, category=condition.category_id)
+    act(
+        case.pk,
+        "file",
+        city.user("operator"),
+        category=condition.category_id,
+        filing_condition=condition.pk,
+    )
+    case.refresh_from_db()
+    return case
+
+
+def dispatched(city, point=WEST, department="SZGY"):
+    """Return a filed case dispatched to ``department`` (SZGY has the demo ``handler``)."""
+    from civicgrid.cases.services import act
+
+    case = filed(city, point)
+    act(case.pk, "dispatch", city.user("dispatcher"), department=city.departments[department])
+    case.refresh_from_db()
+    return case
+
+
+def handler_of(case):
+    """Return a handler of the case's department."""
+    return (
+        get_user_model()
+        .objects.filter(department_id=case.department_id, groups__name="handler")
+        .first()
+    )

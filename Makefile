@@ -23,9 +23,9 @@ node_modules/.package-lock.json: package.json package-lock.json
 # Debian's Chromium for the browser tests (never a downloaded browser build);
 # `make test` installs it when missing (root on Debian, as on CI).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q . ; } || { \
 	  command -v apt-get >/dev/null 2>&1 || { echo "install Debian's chromium package"; exit 1; }; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
 run: install
 	$(BIN)/civicgrid demo

@@ -26,9 +26,13 @@ VIEWPORTS = {"laptop": (1366, 768), "wall": (1920, 1080), "phone": (390, 844)}
 DEMO_PASSWORD = "civicgrid-demo"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """Yield a headless Debian Chromium driven by Playwright (skip when absent)."""
+    """Yield a headless Debian Chromium driven by Playwright (skip when absent).
+
+    Module-scoped: Playwright's sync API allows one driver at a time, and other
+    modules start their own.
+    """
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (make browser)")
     from playwright.sync_api import sync_playwright

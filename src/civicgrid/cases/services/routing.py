@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Q
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_noop
 
 from civicgrid.org.models import Department
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    """A suggested department and why."""
+    """A suggested department and why (English, translated where it is shown)."""
 
     department: Department | None
     reason: str
@@ -31,23 +32,23 @@ class DefaultRouting:
     def suggest(self, case) -> Suggestion:
         """Return the suggestion for ``case`` (its category may be None)."""
         if case.asset_id and case.asset.owner_id and case.asset.owner.active:
-            return Suggestion(case.asset.owner, "asset owner")
+            return Suggestion(case.asset.owner, gettext_noop("asset owner"))
         active = Department.objects.filter(active=True)
         if case.category_id:
             handles = active.filter(categories=case.category_id)
             zoned = handles.filter(responsibility_zones__cells=case.grid_cell_id).distinct()
             hit = zoned.order_by("-district_id", "code").first()
             if hit:
-                return Suggestion(hit, "responsibility zone and category")
+                return Suggestion(hit, gettext_noop("responsibility zone and category"))
             local = handles.filter(Q(district=case.district_id) | Q(district__isnull=True))
             unzoned = local.filter(responsibility_zones__isnull=True)
             hit = unzoned.order_by("-district_id", "code").first()
             if hit:
-                return Suggestion(hit, "handles this category")
+                return Suggestion(hit, gettext_noop("handles this category"))
         default = active.filter(district=case.district_id, is_district_default=True).first()
         if default:
-            return Suggestion(default, "district default")
-        return Suggestion(None, "no department covers this case")
+            return Suggestion(default, gettext_noop("district default"))
+        return Suggestion(None, gettext_noop("no department covers this case"))
 
 
 def routing_strategy():

@@ -1,6 +1,7 @@
 """Template filters that show workflow names in the reader's language."""
 
 from django import template
+from django.utils.translation import gettext as _
 
 from civicgrid.cases.choices import CaseState
 from civicgrid.org.choices import RoleName
@@ -31,3 +32,23 @@ def state_label(name: str) -> str:
         return str(CaseState(name).label)
     except ValueError:
         return name or "—"
+
+
+@register.filter
+def duration(seconds) -> str:
+    """Return a time span as days, hours and minutes ("1天3小时" in Chinese)."""
+    try:
+        total = max(int(seconds), 0)
+    except (TypeError, ValueError):
+        return ""
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = []
+    if days:
+        parts.append(_("%(n)d d") % {"n": days})
+    if hours:
+        parts.append(_("%(n)d h") % {"n": hours})
+    if minutes or not parts:
+        parts.append(_("%(n)d min") % {"n": minutes})
+    return " ".join(parts)

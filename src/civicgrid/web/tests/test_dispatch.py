@@ -60,7 +60,11 @@ def test_filed_and_returned_cases_wait_with_their_suggestion(city, clock):
     html = response.content.decode()
     assert waiting.suggested_department_id
     assert f'<option value="{waiting.suggested_department_id}" selected>' in html
-    assert waiting.routing_reason in html
+    # The reason is stored in English and shown in the reader's language.
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert translation.gettext(waiting.routing_reason) in html
     assert f'action="/cases/{waiting.pk}/act/dispatch"' in html
     state = city.client("dispatcher").get(URL, {"state": "returned"})
     assert ids(state, "to_dispatch") == [returned.pk]

@@ -36,9 +36,8 @@ def offline_tiles(page) -> None:
 def take(page, form_action: str, fill=None) -> None:
     """Open an action's form, let ``fill`` complete it, submit, and wait for the answer."""
     form = page.locator(f"form[data-action='{form_action}']").first
-    summary = page.locator(f"details:has(form[data-action='{form_action}']) > summary").first
-    if not form.is_visible():
-        summary.click()
+    # Open the form's <details> without toggling it shut if it is already open.
+    form.evaluate("f => { const d = f.closest('details'); if (d) { d.open = true; } }")
     if fill:
         fill(form)
     with page.expect_navigation():

@@ -4,7 +4,7 @@ import csv
 import io
 
 from django.contrib import messages
-from django.db import transaction
+from django.db import models, transaction
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,6 +22,8 @@ from civicgrid.cases.services.photos import PhotoRejected, check_uploads, store_
 from civicgrid.cases.services.reading import case_queryset, deadline_of
 from civicgrid.categories.models import Category, FilingCondition
 from civicgrid.core.workflow import WorkflowError
+from civicgrid.org.models import Department
+from civicgrid.places.models import District, Street
 from civicgrid.web.access import role_required
 from civicgrid.web.actions import action_forms, choices_for, fields_from_post
 from civicgrid.web.maps import case_feature, display_point
@@ -82,9 +84,24 @@ def case_list(request):
         "query": query.urlencode(),
         "states": CaseState.choices,
         "categories": Category.objects.filter(active=True).order_by("kind", "code"),
+        **place_choices(request.user),
         "now": timezone.now(),
     }
     return render(request, "web/cases/list.html", context)
+
+
+def place_choices(user) -> dict:
+    """Return the districts, streets and departments a user may filter by."""
+    districts = District.objects.order_by("code")
+    streets = Street.objects.order_by("code")
+    departments = Department.objects.filter(active=True).order_by("code")
+    if user.district_id:
+        districts = districts.filter(pk=user.district_id)
+        streets = streets.filter(district_id=user.district_id)
+        departments = departments.filter(
+            models.Q(district__isnull=True) | models.Q(district_id=user.district_id)
+        )
+    return {"districts": districts, "streets": streets, "departments": departments}
 
 
 def _export_rows(queryset):

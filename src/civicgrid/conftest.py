@@ -38,6 +38,15 @@ def _expire_spatial_indexes():
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Start every test with an empty cache: rolled-back data can reuse event ids."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_spatial_indexes():
     """Expire the process-wide grid and asset indexes around every test.
 

@@ -23,6 +23,7 @@ makes the new stream report a change missed in between.
 import time
 from collections.abc import Callable, Iterator
 
+from django.core.cache import cache
 from django.db.models import Max
 from django.http import StreamingHttpResponse
 
@@ -45,6 +46,21 @@ def latest_change() -> int:
     however long the event log grows.
     """
     return CaseEvent.objects.aggregate(latest=Max("id"))["latest"] or 0
+
+
+def cached_until_change(key: str, compute: Callable[[], object], max_age: int = 60):
+    """Return ``compute()``, shared until a case changes or ``max_age`` seconds pass.
+
+    Every screen polls the same numbers; keyed on the latest case event, the
+    work is done once per change (and at least once per ``max_age``, since
+    deadlines pass without events) instead of once per screen and refresh.
+    """
+    full_key = f"{key}:{latest_change()}:{int(time.time() // max_age)}"
+    value = cache.get(full_key)
+    if value is None:
+        value = compute()
+        cache.set(full_key, value, max_age)
+    return value
 
 
 def sse_message(event: str, data: str, event_id: int | None = None) -> str:

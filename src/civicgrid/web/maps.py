@@ -44,3 +44,47 @@ def case_feature(case) -> dict:
         "properties": {"code": cell.code, "name": cell.name},
         "geometry": display_geometry(cell.geometry),
     }
+
+
+# The fields a map point needs: its place, label and what its warning level is computed from.
+MAP_FIELDS = (
+    "code", "state", "lon", "lat", "stage", "stage_started_at", "stage_due",
+    "handling_started_at", "handling_due", "handling_limit", "current_due", "pauses",
+    "category__name",
+)  # fmt: skip
+
+
+def case_features(cases, limit: int) -> list[dict]:
+    """Return up to ``limit`` open cases (newest first) as points in the tiles' system."""
+    from django.urls import reverse
+
+    from civicgrid.cases.services.reading import deadline_of
+
+    rows = list(
+        cases.open().select_related("category").only(*MAP_FIELDS).order_by("-created_at")[:limit]
+    )
+    if not rows:
+        return []
+    lons, lats = from_wgs84(
+        np.array([c.lon for c in rows], dtype=float),
+        np.array([c.lat for c in rows], dtype=float),
+        display_crs(),
+    )
+    features = []
+    for case, lon, lat in zip(rows, lons, lats, strict=True):
+        deadline = deadline_of(case)
+        features.append(
+            {
+                "type": "Feature",
+                "id": case.pk,
+                "properties": {
+                    "code": case.code,
+                    "state": case.get_state_display(),
+                    "category": case.category.name if case.category_id else "",
+                    "level": deadline["level"] if deadline else "none",
+                    "url": reverse("web:case", args=[case.pk]),
+                },
+                "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
+            }
+        )
+    return features

@@ -10,13 +10,12 @@ refetch the stats and the map layer, each through the same restriction.
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-import numpy as np
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -24,15 +23,13 @@ from civicgrid.cases.choices import CaseState, Channel
 from civicgrid.cases.models import Report
 from civicgrid.cases.services import transitions
 from civicgrid.cases.services.access import visible_cases
-from civicgrid.cases.services.reading import deadline_of
 from civicgrid.categories.models import Category
-from civicgrid.core.coords import from_wgs84
 from civicgrid.org.choices import RoleName
 from civicgrid.org.models import Department
 from civicgrid.places.models import District, GridCell, Street
 from civicgrid.web import live
 from civicgrid.web.access import role_required
-from civicgrid.web.maps import display_crs
+from civicgrid.web.maps import case_features
 
 SCREEN_ROLES = (RoleName.LEADER, RoleName.SHIFT_LEAD, RoleName.DISPATCHER)
 TREND_DAYS = 30
@@ -359,32 +356,14 @@ def screen_stats(user, scope: Scope, now: datetime | None = None) -> dict:
 
 def map_features(cases) -> list[dict]:
     """Return open ``cases`` as GeoJSON points in the tiles' system, with warning levels."""
-    rows = list(cases.open().select_related("category").order_by("-created_at")[:MAX_MAP_CASES])
-    if not rows:
-        return []
-    lons, lats = from_wgs84(
-        np.array([c.lon for c in rows], dtype=float),
-        np.array([c.lat for c in rows], dtype=float),
-        display_crs(),
-    )
-    features = []
-    for case, lon, lat in zip(rows, lons, lats, strict=True):
-        deadline = deadline_of(case)
-        features.append(
-            {
-                "type": "Feature",
-                "id": case.pk,
-                "properties": {
-                    "code": case.code,
-                    "state": case.get_state_display(),
-                    "category": case.category.name if case.category_id else "",
-                    "level": deadline["level"] if deadline else "none",
-                    "url": reverse("web:case", args=[case.pk]),
-                },
-                "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
-            }
-        )
-    return features
+    return case_features(cases, MAX_MAP_CASES)
+
+
+def _cache_key(name: str, user, scope: Scope) -> str:
+    """Name what a user sees at a scope: their district and roles decide ``visible_cases``."""
+    places = [getattr(p, "pk", None) for p in (scope.district, scope.street, scope.grid_cell)]
+    roles = ",".join(sorted(user.roles))
+    return f"{name}:{user.district_id}:{roles}:{places}:{translation.get_language()}"
 
 
 # -- views ------------------------------------------------------------------------
@@ -427,7 +406,11 @@ def index(request):
 def stats(request):
     """Return the screen's numbers for the scope in the query string, as JSON."""
     scope = resolve_scope(request)
-    response = JsonResponse(screen_stats(request.user, scope))
+    data = live.cached_until_change(
+        _cache_key("screen-stats", request.user, scope),
+        lambda: screen_stats(request.user, scope),
+    )
+    response = JsonResponse(data)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -437,7 +420,10 @@ def stats(request):
 def cases_geojson(request):
     """Return the open cases of the scope as map points (same restriction as the stats)."""
     scope = resolve_scope(request)
-    features = map_features(scope.filter(visible_cases(request.user)))
+    features = live.cached_until_change(
+        _cache_key("screen-cases", request.user, scope),
+        lambda: map_features(scope.filter(visible_cases(request.user))),
+    )
     response = JsonResponse({"type": "FeatureCollection", "features": features})
     response["Cache-Control"] = "no-store"
     return response

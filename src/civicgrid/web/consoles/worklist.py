@@ -29,6 +29,8 @@ from civicgrid.web.actions import action_forms
 #: How far back the "recently returned or resolved" section looks.
 HISTORY_DAYS = 7
 HISTORY_LIMIT = 30
+#: Cases shown with their forms; the rest are counted and reachable from the case list.
+ROWS_SHOWN = 30
 #: The actions the worklist offers inline; others stay on the case page.
 WORKLIST_ACTIONS = ("resolve", "request_extension", "return")
 
@@ -118,19 +120,20 @@ def _row(case, user, at):
 def index(request):
     """Show the department's open work, the counts and the recent history."""
     at = now()
-    rows = [_row(case, request.user, at) for case in department_cases(request.user)]
-    today = timezone.localtime(at).date()
+    cases = department_cases(request.user)
+    rows = [_row(case, request.user, at) for case in cases[:ROWS_SHOWN]]
+    # Counted in the database: a busy department can have hundreds of cases open.
+    day_start = timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0)
     counts = {
-        "todo": len(rows),
-        "overdue": sum(1 for r in rows if r["overdue"]),
-        "due_today": sum(
-            1
-            for r in rows
-            if r["case"].current_due and timezone.localtime(r["case"].current_due).date() == today
-        ),
+        "todo": cases.count(),
+        "overdue": cases.filter(current_due__lt=at).count(),
+        "due_today": cases.filter(
+            current_due__gte=day_start, current_due__lt=day_start + timedelta(days=1)
+        ).count(),
     }
     context = {
         "rows": rows,
+        "more": max(counts["todo"] - len(rows), 0),
         "counts": counts,
         "history": department_history(request.user, at),
         "history_days": HISTORY_DAYS,

@@ -1,16 +1,13 @@
 """GeoJSON feeds for the maps: unit grid cells and cases in a bounding box."""
 
-import numpy as np
 from django.http import JsonResponse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from civicgrid.cases.services.access import visible_cases
-from civicgrid.cases.services.reading import deadline_of
-from civicgrid.core.coords import from_wgs84
 from civicgrid.places.models import GridCell
 from civicgrid.web.access import role_required
-from civicgrid.web.maps import display_crs, display_geometry
+from civicgrid.web.maps import case_features, display_geometry
 
 MAX_CELLS = 5000
 MAX_CASES = 5000
@@ -56,41 +53,10 @@ def grid_geojson(request):
 @require_GET
 def cases_geojson(request):
     """Return the open cases the user may see as points, with their warning level."""
-    cases = (
-        visible_cases(request.user)
-        .open()
-        .select_related("category")
-        .only(
-            "code", "state", "lon", "lat", "stage", "stage_started_at", "stage_due",
-            "handling_started_at", "handling_due", "handling_limit", "current_due", "pauses",
-            "category__name",
-        )
-    )  # fmt: skip
+    cases = visible_cases(request.user)
     bbox = _bbox(request)
     if bbox:
         min_lon, min_lat, max_lon, max_lat = bbox
         cases = cases.filter(lon__range=(min_lon, max_lon), lat__range=(min_lat, max_lat))
-    cases = list(cases.order_by("-created_at")[:MAX_CASES])
-    lons, lats = from_wgs84(
-        np.array([c.lon for c in cases], dtype=float),
-        np.array([c.lat for c in cases], dtype=float),
-        display_crs(),
-    )
-    features = []
-    for case, lon, lat in zip(cases, lons, lats, strict=True):
-        deadline = deadline_of(case)
-        features.append(
-            {
-                "type": "Feature",
-                "id": case.pk,
-                "properties": {
-                    "code": case.code,
-                    "state": case.state,
-                    "category": case.category.name if case.category_id else "",
-                    "level": deadline["level"] if deadline else "none",
-                    "url": f"/cases/{case.pk}/",
-                },
-                "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
-            }
-        )
+    features = case_features(cases, MAX_CASES)
     return JsonResponse({"type": "FeatureCollection", "features": features})

@@ -361,9 +361,11 @@ def map_features(cases) -> list[dict]:
 
 def _cache_key(name: str, user, scope: Scope) -> str:
     """Name what a user sees at a scope: their district and roles decide ``visible_cases``."""
-    places = [getattr(p, "pk", None) for p in (scope.district, scope.street, scope.grid_cell)]
-    roles = ",".join(sorted(user.roles))
-    return f"{name}:{user.district_id}:{roles}:{places}:{translation.get_language()}"
+    places = "-".join(
+        str(getattr(p, "pk", 0)) for p in (scope.district, scope.street, scope.grid_cell)
+    )
+    roles = "-".join(sorted(user.roles))
+    return f"{name}:{user.district_id or 0}:{roles}:{places}:{translation.get_language()}"
 
 
 # -- views ------------------------------------------------------------------------

@@ -4,6 +4,8 @@ Storage is WGS-84; AMap tiles are GCJ-02, so points and outlines are
 converted here (``core.coords``) before any page draws them.
 """
 
+from types import SimpleNamespace
+
 import numpy as np
 import shapely
 from shapely.geometry import shape
@@ -58,11 +60,19 @@ def case_features(cases, limit: int) -> list[dict]:
     """Return up to ``limit`` open cases (newest first) as points in the tiles' system."""
     from django.urls import reverse
 
+    from civicgrid.cases.choices import CaseState
+    from civicgrid.cases.services import transitions
     from civicgrid.cases.services.reading import deadline_of
 
-    rows = list(
-        cases.open().select_related("category").only(*MAP_FIELDS).order_by("-created_at")[:limit]
-    )
+    # Labels and the URL pattern once, not per point: a map may carry thousands.
+    state_labels = {value: str(label) for value, label in CaseState.choices}
+    url_pattern = reverse("web:case", args=[0])
+
+    # Plain rows, not model instances: building thousands of models cost more than the rest.
+    rows = [
+        SimpleNamespace(**row)
+        for row in cases.open().order_by("-created_at").values("pk", *MAP_FIELDS)[:limit]
+    ]
     if not rows:
         return []
     lons, lats = from_wgs84(
@@ -70,19 +80,20 @@ def case_features(cases, limit: int) -> list[dict]:
         np.array([c.lat for c in rows], dtype=float),
         display_crs(),
     )
+    at = transitions.now()
     features = []
     for case, lon, lat in zip(rows, lons, lats, strict=True):
-        deadline = deadline_of(case)
+        deadline = deadline_of(case, at)
         features.append(
             {
                 "type": "Feature",
                 "id": case.pk,
                 "properties": {
                     "code": case.code,
-                    "state": case.get_state_display(),
-                    "category": case.category.name if case.category_id else "",
+                    "state": state_labels.get(case.state, case.state),
+                    "category": case.category__name or "",
                     "level": deadline["level"] if deadline else "none",
-                    "url": reverse("web:case", args=[case.pk]),
+                    "url": url_pattern.replace("/0/", f"/{case.pk}/"),
                 },
                 "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
             }

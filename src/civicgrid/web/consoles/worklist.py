@@ -18,10 +18,9 @@ from django.views.decorators.http import require_GET
 
 from civicgrid.cases.choices import CaseState
 from civicgrid.cases.models import CaseEvent, Photo
-from civicgrid.cases.services import allowed_actions_for
+from civicgrid.cases.services import allowed_actions_for, transitions
 from civicgrid.cases.services.access import visible_cases
 from civicgrid.cases.services.reading import deadline_of
-from civicgrid.cases.services.transitions import now
 from civicgrid.org.choices import RoleName
 from civicgrid.web.access import role_required
 from civicgrid.web.actions import action_forms
@@ -119,7 +118,7 @@ def _row(case, user, at):
 @require_GET
 def index(request):
     """Show the department's open work, the counts and the recent history."""
-    at = now()
+    at = transitions.now()  # looked up per call so a test clock applies
     cases = department_cases(request.user)
     rows = [_row(case, request.user, at) for case in cases[:ROWS_SHOWN]]
     # Counted in the database: a busy department can have hundreds of cases open.

@@ -15,27 +15,20 @@ Import the fixtures by name in a test module::
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
-from django.test import Client
 from PIL import Image
+
+from civicgrid.testing.democity import Clock, demo_city_rolled_back, local
 
 PASSWORD = "pw12345"
 TZ = ZoneInfo("Asia/Shanghai")
 #: A point well inside the west district (130391) and one inside the east district (130392).
 WEST = (119.590, 39.935)
 EAST = (119.610, 39.935)
-
-
-def local(*args) -> datetime:
-    """Return an aware datetime in the platform's time zone (Asia/Shanghai)."""
-    return datetime(*args, tzinfo=TZ)
 
 
 def jpeg(color=(200, 30, 30)) -> SimpleUploadedFile:
@@ -45,45 +38,11 @@ def jpeg(color=(200, 30, 30)) -> SimpleUploadedFile:
     return SimpleUploadedFile("photo.jpg", out.getvalue(), "image/jpeg")
 
 
-@dataclass
-class DemoCity:
-    """What the tests need to know about the demo city."""
-
-    users: dict[str, int]
-    departments: dict[str, int]
-    districts: list[int]
-
-    def user(self, username: str):
-        """Return a fresh instance of a demo user (so the role cache is fresh)."""
-        return get_user_model().objects.get(pk=self.users[username])
-
-    def client(self, username: str) -> Client:
-        """Return a test client logged in as ``username``."""
-        client = Client()
-        client.force_login(self.user(username))
-        return client
-
-
 @pytest.fixture(scope="module")
 def demo_city(django_db_setup, django_db_blocker):
     """Build the demo city once per module; roll it back at the end of the module."""
-    from civicgrid.demo.city import build_demo_city
-    from civicgrid.org.models import Department
-    from civicgrid.places.models import District
-
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            build_demo_city(PASSWORD, with_cases=False)
-            yield DemoCity(
-                users=dict(get_user_model().objects.values_list("username", "pk")),
-                departments=dict(Department.objects.values_list("code", "pk")),
-                districts=list(District.objects.order_by("code").values_list("pk", flat=True)),
-            )
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with django_db_blocker.unblock(), demo_city_rolled_back(PASSWORD) as city:
+        yield city
 
 
 @pytest.fixture(autouse=True)
@@ -96,23 +55,6 @@ def _media_in_tmp(settings, tmp_path):
 def city(demo_city, db):
     """The demo city, with database access for the test (overrides the tiny ``city``)."""
     return demo_city
-
-
-class Clock:
-    """A controllable ``now`` for the case services (and the consoles, which ask them)."""
-
-    def __init__(self, start: datetime):
-        self.at = start
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def set(self, at: datetime) -> None:
-        self.at = at
-
-    def advance(self, **delta) -> datetime:
-        self.at = self.at + timedelta(**delta)
-        return self.at
 
 
 @pytest.fixture

@@ -101,6 +101,7 @@ def test_one_case_from_report_to_close_in_the_browser(live_server, chromium, cit
         form.locator("select[name=filing_condition] option:nth-child(2)").wait_for(
             state="attached"
         )
+        desk.wait_for_load_state("networkidle")
         form.locator("select[name=filing_condition]").select_option(index=1)
 
     take(desk, "file", file_form)

@@ -1,11 +1,13 @@
 """GeoJSON feeds for the maps: unit grid cells and cases in a bounding box."""
 
 from django.http import JsonResponse
+from django.utils import translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from civicgrid.cases.services.access import visible_cases
 from civicgrid.places.models import GridCell
+from civicgrid.web import live
 from civicgrid.web.access import role_required
 from civicgrid.web.maps import case_features, display_geometry
 
@@ -58,5 +60,10 @@ def cases_geojson(request):
     if bbox:
         min_lon, min_lat, max_lon, max_lat = bbox
         cases = cases.filter(lon__range=(min_lon, max_lon), lat__range=(min_lat, max_lat))
-    features = case_features(cases, MAX_CASES)
+    scope = f"{request.user.district_id or 0}:{'-'.join(sorted(request.user.roles))}"
+    scope += f":{request.user.department_id or 0}:{'-'.join(map(str, bbox or []))}"
+    features = live.cached_until_change(
+        f"map-cases:{scope}:{translation.get_language()}",
+        lambda: case_features(cases, MAX_CASES),
+    )
     return JsonResponse({"type": "FeatureCollection", "features": features})

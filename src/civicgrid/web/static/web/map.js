@@ -61,10 +61,15 @@
     const select = event.target;
     if (!select.matches || !select.matches("select[data-conditions-url]")) { return; }
     const target = document.getElementById(select.dataset.target);
-    if (!target || !select.value) { return; }
-    const url = select.dataset.conditionsUrl.replace("/0/", "/" + encodeURIComponent(select.value) + "/");
+    if (!target || !select.value || target.dataset.loadedFor === select.value) { return; }
+    const wanted = select.value;
+    target.dataset.loadedFor = wanted;
+    const url = select.dataset.conditionsUrl.replace("/0/", "/" + encodeURIComponent(wanted) + "/");
     fetch(url, { credentials: "same-origin" }).then(function (r) { return r.text(); })
-      .then(function (html) { target.innerHTML = html; });
+      .then(function (html) {
+        // A later choice wins: drop answers for a category no longer chosen.
+        if (select.value === wanted) { target.innerHTML = html; }
+      });
   });
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("select[data-conditions-url]").forEach(function (select) {

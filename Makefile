@@ -43,6 +43,8 @@ test-postgres: install browser
 
 bench: install
 	$(BIN)/python bench/locate.py --api
+	$(BIN)/python bench/intake.py
+	$(BIN)/python bench/pages.py
 
 lint: install
 	$(BIN)/ruff check src bench

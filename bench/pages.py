@@ -118,6 +118,7 @@ def load_cases(count: int, seed: int) -> int:
 def time_pages(repeat: int) -> list[tuple[str, str, float, float, int]]:
     """Request every page ``repeat`` times as its role; return timings."""
     from django.contrib.auth import get_user_model
+    from django.core.cache import cache
     from django.test import Client
 
     from civicgrid.cases.models import Case
@@ -129,7 +130,14 @@ def time_pages(repeat: int) -> list[tuple[str, str, float, float, int]]:
         path = page.format(case=case.pk)
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(users[role])
-        client.get(path)  # warm caches (grid index, calendar, templates)
+        client.get(path)  # warm the process (grid index, calendar, templates)
+        # The first request after a change: the shared results (web.live) are rebuilt.
+        cache.clear()
+        start = time.perf_counter()
+        response = client.get(path)
+        if getattr(response, "streaming", False):
+            b"".join(response.streaming_content)
+        cold = (time.perf_counter() - start) * 1000
         times, status = [], 0
         for _ in range(repeat):
             start = time.perf_counter()
@@ -138,7 +146,7 @@ def time_pages(repeat: int) -> list[tuple[str, str, float, float, int]]:
                 b"".join(response.streaming_content)
             times.append((time.perf_counter() - start) * 1000)
             status = response.status_code
-        results.append((path, role, statistics.median(times), max(times), status))
+        results.append((path, role, cold, statistics.median(times), max(times), status))
     return results
 
 
@@ -159,16 +167,22 @@ def child(args) -> None:
     )
     print()
     width = max(len(p) for p, _ in PAGES) + 8
-    print(f"{'page':<{width}} {'role':<20} {'median ms':>10} {'worst ms':>9}  status")
+    print(
+        f"{'page':<{width}} {'role':<20} {'cold ms':>8} {'median ms':>10} {'worst ms':>9}  status"
+    )
     worst = 0.0
-    for path, role, median, top, status in time_pages(args.repeat):
-        worst = max(worst, median)
-        mark = "" if median < TARGET_MS else "  OVER"
-        print(f"{path:<{width}} {role:<20} {median:>10.1f} {top:>9.1f}  {status}{mark}")
+    for path, role, cold, median, top, status in time_pages(args.repeat):
+        worst = max(worst, median, cold)
+        mark = "" if max(median, cold) < TARGET_MS else "  OVER"
+        print(
+            f"{path:<{width}} {role:<20} {cold:>8.1f} {median:>10.1f} {top:>9.1f}  {status}{mark}"
+        )
     verdict = "MET" if worst < TARGET_MS else "NOT MET"
     print(
-        f"\ntarget: every page < {TARGET_MS:.0f} ms server time (median) -> slowest median {worst:.1f} ms: {verdict}"
+        f"\ntarget: every page < {TARGET_MS:.0f} ms server time (cold and median) -> "
+        f"slowest {worst:.1f} ms: {verdict}"
     )
+    print("(cold = first request after a change, when shared results are rebuilt)")
 
 
 def main(argv: list[str] | None = None) -> int:

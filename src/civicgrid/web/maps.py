@@ -83,7 +83,11 @@ def case_features(cases, limit: int) -> list[dict]:
     at = transitions.now()
     features = []
     for case, lon, lat in zip(rows, lons, lats, strict=True):
-        deadline = deadline_of(case, at)
+        # Past due is red whatever the calendar says; only running deadlines need counting.
+        if case.current_due is not None and case.current_due < at:
+            deadline = {"level": "red"}
+        else:
+            deadline = deadline_of(case, at)
         features.append(
             {
                 "type": "Feature",

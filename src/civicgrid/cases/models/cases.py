@@ -7,11 +7,17 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.cases.choices import CaseState, Channel, CloseType
 from civicgrid.cases.models.reports import Located
 
+OPEN_STATES = [s for s in CaseState.values if s not in (CaseState.CLOSED, CaseState.VOIDED)]
+
 
 class CaseQuerySet(models.QuerySet):
     def open(self):
-        """Return cases that are neither closed nor voided."""
-        return self.exclude(state__in=[CaseState.CLOSED, CaseState.VOIDED])
+        """Return cases that are neither closed nor voided.
+
+        Written as the list of open states rather than "not closed or voided"
+        so the database can use the (state, current_due) index.
+        """
+        return self.filter(state__in=OPEN_STATES)
 
 
 class Case(Located):
@@ -128,6 +134,8 @@ class Case(Located):
             models.Index(fields=["department", "state"], name="cases_department_state"),
             models.Index(fields=["category", "state", "created_at"], name="cases_cat_state_t"),
             models.Index(fields=["lon", "lat"], name="cases_lon_lat"),
+            models.Index(fields=["created_at"], name="cases_created_at"),
+            models.Index(fields=["closed_at"], name="cases_closed_at"),
         ]
 
     def __str__(self):

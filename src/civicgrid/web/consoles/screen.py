@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 
 from civicgrid.cases.choices import CaseState, Channel
 from civicgrid.cases.models import Report
+from civicgrid.cases.models.cases import OPEN_STATES
 from civicgrid.cases.services import transitions
 from civicgrid.cases.services.access import visible_cases
 from civicgrid.categories.models import Category
@@ -163,7 +164,7 @@ def _labelled(counts: dict, choices) -> list[dict]:
 def kpis(cases, now: datetime) -> dict:
     """Return the headline numbers: open, reported today, closed today, overdue open."""
     start, end = today_window(now)
-    open_states = ~Q(state__in=[CaseState.CLOSED, CaseState.VOIDED])
+    open_states = Q(state__in=OPEN_STATES)
     return cases.order_by().aggregate(
         open=Count("id", filter=open_states),
         reported_today=Count("id", filter=Q(created_at__gte=start, created_at__lt=end)),

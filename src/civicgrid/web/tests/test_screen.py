@@ -278,7 +278,8 @@ def test_reconnect_after_a_missed_change(screen_city, login, fast_stream):
     chunks = iter(response.streaming_content)
     assert "event: hello" in next(chunks).decode()
     assert next(chunks).decode() == f"id: {cursor}\nevent: change\ndata: {cursor}\n\n"
-    response.close()
+    # Not response.close(): that sends request_finished, which closes the database
+    # connection the test's transaction runs on (PostgreSQL then fails the next query).
     same = client.get("/screen/events", headers={"Last-Event-ID": str(cursor)})
     text = b"".join(same.streaming_content).decode()
     assert "event: change" not in text

@@ -89,3 +89,17 @@ def test_anonymous_users_are_sent_to_login(client, city, path):
     response = client.get(path)
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_a_refused_action_explains_itself_in_chinese(city):
+    """A stale form (the case moved on) is refused with a message in the reader's language."""
+    case = desk.report(city, desk.WEST)
+    client = city.client("operator")
+    response = client.post(
+        f"/cases/{case.pk}/act/verify",
+        {"version": str(case.version + 5), "next": f"/cases/{case.pk}/"},
+        follow=True,
+    )
+    assert "有人同时修改了该案卷" in response.content.decode()
+    case.refresh_from_db()
+    assert case.state == "reported"

@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from pydantic import ValidationError as PydanticValidationError
 
@@ -25,7 +26,7 @@ from civicgrid.core.workflow import WorkflowError
 from civicgrid.org.models import Department
 from civicgrid.places.models import District, Street
 from civicgrid.web.access import role_required
-from civicgrid.web.actions import action_forms, choices_for, fields_from_post
+from civicgrid.web.actions import LABELS, action_forms, choices_for, fields_from_post
 from civicgrid.web.maps import case_feature, display_point
 
 PAGE_SIZE = 50
@@ -222,12 +223,38 @@ def case_act(request, case_id: int, action: str):
             expected = int(version) if version and version.isdigit() else None
             act(case.pk, action, request.user, expected_version=expected, **fields)
     except PhotoRejected as exc:
-        messages.error(request, str(exc))
+        messages.error(request, _("The photo was refused: %(reason)s") % {"reason": exc})
     except (CaseError, WorkflowError) as exc:
-        messages.error(request, getattr(exc, "message", str(exc)))
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(request, _("%(action)s: done.") % {"action": form.label})
     return redirect(back)
+
+
+# What a refused action tells the person at the console, by the error's code; the
+# services' own messages (English, precise) stay in the API and the logs.
+REFUSALS = {
+    "invalid_state": gettext_lazy("The case has moved on since this page was loaded; look again."),
+    "conflict": gettext_lazy("Someone else changed the case at the same moment; look again."),
+    "guard_failed": gettext_lazy("This cannot be done now: %(detail)s"),
+    "forbidden": gettext_lazy("Your role may not do this on this case."),
+    "missing_fields": gettext_lazy("Please fill in: %(detail)s"),
+    "invalid_field": gettext_lazy("Please correct: %(detail)s"),
+    "not_found": gettext_lazy("The case is no longer available to you."),
+}
+
+
+def refusal_message(exc) -> str:
+    """Return a refused action's message in the reader's language."""
+    code = getattr(exc, "code", "")
+    fields = getattr(exc, "fields", None) or {}
+    detail = ", ".join(str(LABELS.get(name, name)) for name in fields) or getattr(
+        exc, "message", str(exc)
+    )
+    template = REFUSALS.get(code)
+    if template is None:
+        return _("The action was refused: %(detail)s") % {"detail": getattr(exc, "message", exc)}
+    return str(template) % {"detail": detail}
 
 
 @role_required()

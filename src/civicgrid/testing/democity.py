@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import Client
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: The demo users' password in tests.
+PASSWORD = "pw12345"
 
 
 def local(*args) -> datetime:
@@ -84,3 +87,33 @@ class Clock:
     def advance(self, **delta) -> datetime:
         self.at = self.at + timedelta(**delta)
         return self.at
+
+
+# Fixtures for modules that use the demo city; import them into a conftest.
+
+
+@pytest.fixture(scope="module")
+def demo_city(django_db_setup, django_db_blocker):
+    """Build the demo city once per module; roll it back at the end of the module."""
+    with django_db_blocker.unblock(), demo_city_rolled_back(PASSWORD) as city:
+        yield city
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Store uploaded photos under the test's temporary directory."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture
+def city(demo_city, db):
+    """The demo city, with database access for the test (overrides the tiny ``city``)."""
+    return demo_city
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Fix the case services' clock at Tuesday 2026-03-10 10:00 (Asia/Shanghai)."""
+    fixed = Clock(local(2026, 3, 10, 10, 0))
+    monkeypatch.setattr("civicgrid.cases.services.transitions.now", fixed)
+    return fixed

@@ -22,13 +22,18 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
-from civicgrid.testing.democity import Clock, demo_city_rolled_back, local
+from civicgrid.testing import democity
+from civicgrid.testing.democity import PASSWORD, Clock, local  # noqa: F401  (used by tests)
 
-PASSWORD = "pw12345"
 TZ = ZoneInfo("Asia/Shanghai")
 HOST = "127.0.0.1"
 
 #: A point well inside the west district (130391) and one inside the east district (130392).
+# The shared demo-city fixtures, by assignment so they are this module's own.
+demo_city = democity.demo_city
+city = democity.city
+clock = democity.clock
+_media_in_tmp = democity._media_in_tmp
 WEST = (119.590, 39.935)
 EAST = (119.610, 39.935)
 #: A point on the map but outside every cell of the city.
@@ -52,33 +57,6 @@ def png_bytes(color=(30, 200, 30), size=(16, 16)) -> bytes:
 def upload(data: bytes | None = None, name="photo.jpg", content_type="image/jpeg"):
     """Return an uploaded file for multipart posts (a fresh JPEG by default)."""
     return SimpleUploadedFile(name, jpeg_bytes() if data is None else data, content_type)
-
-
-@pytest.fixture(scope="module")
-def demo_city(django_db_setup, django_db_blocker):
-    """Build the demo city once per module; roll it back at the end of the module."""
-    with django_db_blocker.unblock(), demo_city_rolled_back(PASSWORD) as city:
-        yield city
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    """Store uploaded photos under the test's temporary directory."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-@pytest.fixture
-def city(demo_city, db):
-    """The demo city, with database access for the test (overrides the tiny ``city``)."""
-    return demo_city
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Fix the clock of the case services at Tuesday 2026-03-10 10:00 (Asia/Shanghai)."""
-    fixed = Clock(local(2026, 3, 10, 10, 0))
-    monkeypatch.setattr("civicgrid.cases.services.transitions.now", fixed)
-    return fixed
 
 
 class Api:

@@ -17,16 +17,20 @@ from __future__ import annotations
 import io
 from zoneinfo import ZoneInfo
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from civicgrid.testing.democity import Clock, demo_city_rolled_back, local
+from civicgrid.testing import democity
+from civicgrid.testing.democity import PASSWORD, Clock, local  # noqa: F401  (used by tests)
 
-PASSWORD = "pw12345"
 TZ = ZoneInfo("Asia/Shanghai")
 #: A point well inside the west district (130391) and one inside the east district (130392).
+# The shared demo-city fixtures, by assignment so they are this module's own.
+demo_city = democity.demo_city
+city = democity.city
+clock = democity.clock
+_media_in_tmp = democity._media_in_tmp
 WEST = (119.590, 39.935)
 EAST = (119.610, 39.935)
 
@@ -36,33 +40,6 @@ def jpeg(color=(200, 30, 30)) -> SimpleUploadedFile:
     out = io.BytesIO()
     Image.new("RGB", (32, 24), color).save(out, "JPEG", quality=70)
     return SimpleUploadedFile("photo.jpg", out.getvalue(), "image/jpeg")
-
-
-@pytest.fixture(scope="module")
-def demo_city(django_db_setup, django_db_blocker):
-    """Build the demo city once per module; roll it back at the end of the module."""
-    with django_db_blocker.unblock(), demo_city_rolled_back(PASSWORD) as city:
-        yield city
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    """Store uploaded photos under the test's temporary directory."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-@pytest.fixture
-def city(demo_city, db):
-    """The demo city, with database access for the test (overrides the tiny ``city``)."""
-    return demo_city
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Fix the services' clock at Tuesday 2026-03-10 10:00 (Asia/Shanghai)."""
-    fixed = Clock(local(2026, 3, 10, 10, 0))
-    monkeypatch.setattr("civicgrid.cases.services.transitions.now", fixed)
-    return fixed
 
 
 def condition_for(category_id: int):

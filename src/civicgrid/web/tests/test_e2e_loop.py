@@ -67,6 +67,7 @@ def test_one_case_from_report_to_close_in_the_browser(live_server, chromium, cit
     phone.context.set_geolocation({"longitude": WEST[0], "latitude": WEST[1]})
     login(phone, base, "inspector")
     phone.goto(f"{base}/m/new/")
+    problems += axe_violations(phone)
     phone.locator("#report-photo").set_input_files(jpeg())
     phone.click("[data-step='1'] [data-next='2']")
     phone.wait_for_function("document.getElementById('report-lon').value !== ''")

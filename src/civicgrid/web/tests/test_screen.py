@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from civicgrid.testing import browser as browser_tools
 from civicgrid.web import live
 from civicgrid.web.tests import conftest_screen
 from civicgrid.web.tests.conftest_screen import NOW, build_screen_city, local, report
@@ -315,18 +315,9 @@ def test_change_events_without_a_database():
 
 # -- browser -----------------------------------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[4] / "test-artifacts"
-BROWSER_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM = str(browser_tools.CHROMIUM)
+ARTIFACTS = browser_tools.ARTIFACTS
+BROWSER_ARGS = browser_tools.FLAGS
 
 
 def _log_in(page, base_url, username):

@@ -29,7 +29,16 @@ __all__ = ["TimeLimit", "TimeLimitError", "Unit"]
 
 
 class TimeLimitError(ValueError):
-    """Say why a time limit text or value cannot be used."""
+    """Say why a time limit text or value cannot be used.
+
+    ``code`` names the reason and ``params`` its values, so that the web layer can say it in
+    the reader's language; the message itself is English for logs and developers.
+    """
+
+    def __init__(self, message: str, code: str = "invalid", **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 class Unit(StrEnum):
@@ -92,6 +101,66 @@ _UNIT_WORDS: dict[str, Unit] = {
 }
 
 _TEXT = re.compile(r"(?P<amount>[0-9]+(?:\.[0-9]+)?)个?(?P<unit>[^0-9.]+)")
+
+# What people type in a form or say on the phone: Chinese numerals (两天, 十五个工作日), a half
+# (半天, 半个工作日) and a number with a half after the unit (一天半, 一个半小时, 2个半小时).
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+           "七": 7, "八": 8, "九": 9}  # fmt: skip
+_NUMERAL = "零〇一二两三四五六七八九十百"
+_SPOKEN = re.compile(
+    rf"(?P<number>[0-9]+(?:\.[0-9]+)?|[{_NUMERAL}]+)?(?P<half_before>个半|半)?个?"
+    rf"(?P<unit>[^0-9.{_NUMERAL}半个]+)(?P<half_after>半)?"
+)
+
+
+def _chinese_number(text: str) -> int | None:
+    """Return the value of a Chinese numeral below 1,000 (e.g. 十五, 二十四, 一百二十), or None."""
+    if not text:
+        return None
+    if all(char in _DIGITS for char in text):
+        # Digit by digit, as in 一二〇; 两 only stands alone.
+        if "两" in text and len(text) > 1:
+            return None
+        return int("".join(str(_DIGITS[char]) for char in text))
+    match = re.fullmatch(
+        r"(?:(?P<h>[一二两三四五六七八九])百)?(?:(?P<t>[一二两三四五六七八九])?(?P<ten>十))?"
+        r"零?(?P<u>[一二两三四五六七八九])?",
+        text,
+    )
+    if match is None or not any(match.group("h", "ten", "u")):
+        return None
+    hundreds = _DIGITS[match["h"]] if match["h"] else 0
+    tens = (_DIGITS[match["t"]] if match["t"] else 1) if match["ten"] else 0
+    units = _DIGITS[match["u"]] if match["u"] else 0
+    return hundreds * 100 + tens * 10 + units
+
+
+def _spoken_amount(cleaned: str) -> tuple[Decimal, str] | None:
+    """Read a spoken-style amount; return (amount, unit word) or None when it is not one."""
+    match = _SPOKEN.fullmatch(cleaned)
+    if match is None:
+        return None
+    number, half_before, half_after = match["number"], match["half_before"], match["half_after"]
+    if number is None:
+        if half_before != "半" or half_after:
+            return None
+        return Decimal("0.5"), match["unit"]
+    if half_before == "半":
+        return None  # "2半天" is not how anyone writes it
+    if number[0].isdigit():
+        amount = Decimal(number)
+    else:
+        value = _chinese_number(number)
+        if value is None:
+            return None
+        amount = Decimal(value)
+    if half_before or half_after:
+        if half_before and half_after:
+            return None
+        amount += Decimal("0.5")
+    return amount, match["unit"]
+
+
 _SECONDS: dict[Unit, int] = {
     Unit.URGENT_MINUTES: 60,
     Unit.URGENT_HOURS: 3600,
@@ -115,20 +184,25 @@ MAX_AMOUNT: dict[Unit, int] = {
 
 def _to_decimal(value: Any) -> Decimal:
     if isinstance(value, bool):
-        raise TimeLimitError(f"time limit amount must be a number, not {value!r}")
+        raise TimeLimitError(f"time limit amount must be a number, not {value!r}", "amount")
     if isinstance(value, Decimal):
         amount = value
     elif isinstance(value, int | str):
         try:
             amount = Decimal(value)
         except InvalidOperation:
-            raise TimeLimitError(f"time limit amount {value!r} is not a number") from None
+            raise TimeLimitError(
+                f"time limit amount {value!r} is not a number", "amount"
+            ) from None
     else:
         raise TimeLimitError(
-            f"time limit amount must be a Decimal, int or str, not {type(value).__name__}"
+            f"time limit amount must be a Decimal, int or str, not {type(value).__name__}",
+            "amount",
         )
     if not amount.is_finite() or amount <= 0:
-        raise TimeLimitError(f"time limit amount must be a positive number, not {value!r}")
+        raise TimeLimitError(
+            f"time limit amount must be a positive number, not {value!r}", "not_positive"
+        )
     return amount
 
 
@@ -152,35 +226,56 @@ class TimeLimit:
         try:
             object.__setattr__(self, "unit", Unit(self.unit))
         except ValueError:
-            raise TimeLimitError(f"unknown time limit unit {self.unit!r}") from None
+            raise TimeLimitError(
+                f"unknown time limit unit {self.unit!r}", "unknown_unit", unit=str(self.unit)
+            ) from None
         if self.amount > MAX_AMOUNT[self.unit]:
             raise TimeLimitError(
                 f"time limit {_format_amount(self.amount)} {self.unit.value} is too long "
-                f"(at most {MAX_AMOUNT[self.unit]})"
+                f"(at most {MAX_AMOUNT[self.unit]})",
+                "too_long",
+                most=MAX_AMOUNT[self.unit],
+                unit=self.unit.label_zh,
             )
 
     @classmethod
     def parse(cls, text: str) -> TimeLimit:
         """Read a limit written as in the case standard, e.g. ``2紧急工作时`` or ``0.5天``.
 
-        Accept full-width digits, surrounding and inner spaces and the measure word 个
-        (``1个工作日``); reject anything else with a message naming the text.
+        Accept full-width digits, surrounding and inner spaces, the measure word 个
+        (``1个工作日``) and what people type: Chinese numerals (``两天``, ``十五个工作日``) and
+        halves (``半天``, ``一天半``, ``一个半小时``). Reject anything else with a message
+        naming the text.
         """
         if not isinstance(text, str):
-            raise TimeLimitError(f"time limit must be text, not {type(text).__name__}")
+            raise TimeLimitError(f"time limit must be text, not {type(text).__name__}", "not_text")
         # NFKC turns full-width digits and the full-width full stop into ASCII.
         cleaned = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
         if not cleaned:
-            raise TimeLimitError("time limit is empty")
+            raise TimeLimitError("time limit is empty", "empty")
         match = _TEXT.fullmatch(cleaned)
-        if match is None:
+        spoken = None
+        if match is not None and match["unit"] in _UNIT_WORDS:
+            amount, word = Decimal(match["amount"]), match["unit"]
+        elif (spoken := _spoken_amount(cleaned)) is not None and spoken[1] in _UNIT_WORDS:
+            amount, word = spoken
+        elif match is not None or spoken is not None:
+            word = match["unit"] if match is not None else spoken[1]
             raise TimeLimitError(
-                f"time limit {text!r} is not a number followed by a unit (e.g. 2紧急工作时)"
+                f"time limit {text!r} has an unknown unit {word!r}", "unknown_unit", unit=word
             )
-        unit = _UNIT_WORDS.get(match["unit"])
+        else:
+            raise TimeLimitError(
+                f"time limit {text!r} is not a number followed by a unit (e.g. 2紧急工作时)",
+                "format",
+                text=text,
+            )
+        unit = _UNIT_WORDS.get(word)
         if unit is None:
-            raise TimeLimitError(f"time limit {text!r} has an unknown unit {match['unit']!r}")
-        return cls(Decimal(match["amount"]), unit)
+            raise TimeLimitError(
+                f"time limit {text!r} has an unknown unit {word!r}", "unknown_unit", unit=word
+            )
+        return cls(amount, unit)
 
     @property
     def continuous(self) -> bool:
@@ -215,6 +310,6 @@ class TimeLimit:
             amount, unit = data["amount"], data["unit"]
         except (KeyError, TypeError):
             raise TimeLimitError(
-                f"a stored time limit needs 'amount' and 'unit', got {data!r}"
+                f"a stored time limit needs 'amount' and 'unit', got {data!r}", "stored"
             ) from None
         return cls(amount, unit)

@@ -144,7 +144,13 @@ def test_parse(text, amount, unit):
         ("按规定时限", "not a number followed by a unit"),
         ("2", "not a number followed by a unit"),
         ("天", "not a number followed by a unit"),
-        ("两天", "not a number followed by a unit"),
+        ("两半天", "not a number followed by a unit"),
+        ("半", "not a number followed by a unit"),
+        ("一天半半", "not a number followed by a unit"),
+        ("两两天", "not a number followed by a unit"),
+        ("十十天", "not a number followed by a unit"),
+        ("半个半天", "not a number followed by a unit"),
+        ("三周", "unknown unit '周'"),
         ("-2天", "not a number followed by a unit"),
         ("0天", "positive"),
         ("2周", "unknown unit '周'"),
@@ -156,6 +162,41 @@ def test_parse(text, amount, unit):
 def test_parse_rejects(text, message):
     with pytest.raises(TimeLimitError, match=message):
         TimeLimit.parse(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "unit"),
+    [
+        ("两天", "2", Unit.WORKING_DAYS),
+        ("半天", "0.5", Unit.WORKING_DAYS),
+        ("半个工作日", "0.5", Unit.WORKING_DAYS),
+        ("一天半", "1.5", Unit.WORKING_DAYS),
+        ("一个半小时", "1.5", Unit.WORKING_HOURS),
+        ("2个半小时", "2.5", Unit.WORKING_HOURS),
+        ("三个工作日", "3", Unit.WORKING_DAYS),
+        ("十五个工作日", "15", Unit.WORKING_DAYS),
+        ("二十四紧急工作时", "24", Unit.URGENT_HOURS),
+        ("一百二十分钟", "120", Unit.WORKING_MINUTES),
+        ("一百零五分钟", "105", Unit.WORKING_MINUTES),
+        ("十天", "10", Unit.WORKING_DAYS),
+        ("两个紧急工作日", "2", Unit.URGENT_DAYS),
+        ("4小时", "4", Unit.WORKING_HOURS),
+    ],
+)
+def test_parse_accepts_what_people_type(text, amount, unit):
+    """Chinese numerals and halves, as an operator types them, read as the same limit."""
+    assert TimeLimit.parse(text) == TimeLimit(Decimal(amount), unit)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("", "empty"), ("立即", "format"), ("2周", "unknown_unit"), ("0天", "not_positive"),
+     ("400天", "too_long")],
+)  # fmt: skip
+def test_errors_carry_a_code_for_translation(text, code):
+    with pytest.raises(TimeLimitError) as caught:
+        TimeLimit.parse(text)
+    assert caught.value.code == code
 
 
 def test_parse_rejects_non_text():

@@ -49,6 +49,12 @@ def _by_username(request) -> str | None:
     return f"name:{name.strip().lower()}" if isinstance(name, str) and name.strip() else None
 
 
+def configured_rate(scope: str) -> str | None:
+    """Return ``CIVICGRID["RATES"][scope]``, or None when that scope is not limited."""
+    rate = str(settings.CIVICGRID.get("RATES", {}).get(scope, "")).strip()
+    return None if rate.lower() in OFF_WORDS else rate
+
+
 IDENTITIES = {"ip": _by_ip, "caller": _by_caller, "username": _by_username}
 
 
@@ -66,15 +72,10 @@ class RateThrottle(BaseThrottle):
         # One instance serves every thread; the wait belongs to the request.
         self._local = threading.local()
 
-    def rate(self) -> str | None:
-        """Return the configured rate, or None when the scope is not limited."""
-        rate = str(settings.CIVICGRID.get("RATES", {}).get(self.scope, "")).strip()
-        return None if rate.lower() in OFF_WORDS else rate
-
     def allow_request(self, request) -> bool:
         """Count the request; return False once its window is over the limit."""
         self._local.wait = None
-        rate = self.rate()
+        rate = configured_rate(self.scope)
         ident = self.identify(request) if rate else None
         if ident is None:
             return True

@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "civicgrid.org.middleware.LoginRateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout answer.
@@ -196,6 +197,7 @@ CIVICGRID = {
         "photos_ip": os.environ.get("CIVICGRID_RATE_PHOTOS_IP", "600/m"),
         "token_ip": os.environ.get("CIVICGRID_RATE_TOKEN_IP", "60/m"),
         "token_username": os.environ.get("CIVICGRID_RATE_TOKEN_USERNAME", "20/m"),
+        "login_ip": os.environ.get("CIVICGRID_RATE_LOGIN_IP", "120/m"),
     },
 }
 

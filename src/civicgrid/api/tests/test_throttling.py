@@ -17,7 +17,7 @@ TOKEN_URL = "/api/v1/auth/token"
 def rates(**changed):
     """Return settings with the given rates, everything else as configured."""
     civicgrid = dict(settings.CIVICGRID)
-    civicgrid["RATES"] = {**civicgrid["RATES"], **changed}
+    civicgrid["RATES"] = {**civicgrid.get("RATES", {}), **changed}
     return override_settings(CIVICGRID=civicgrid)
 
 

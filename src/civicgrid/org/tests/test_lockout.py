@@ -1,6 +1,7 @@
 """Login lockout (django-axes) on the web login, the admin login and POST /auth/token."""
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 
 from civicgrid.org.models import ApiKey
@@ -113,3 +114,20 @@ def test_failures_on_the_web_also_lock_the_api(client, operator):
         content_type="application/json",
     )
     assert response.status_code == 429
+
+
+def test_one_address_trying_many_usernames_is_limited(client, operator):
+    """Past the per-address rate, login posts are refused whatever the username."""
+    civicgrid = dict(settings.CIVICGRID)
+    civicgrid["RATES"] = {**civicgrid.get("RATES", {}), "login_ip": "2/m"}
+    with override_settings(CIVICGRID=civicgrid):
+        for name in ("alice", "bob"):
+            assert login(client, WEB_LOGIN, name, "guess").status_code == 200
+        for url in (WEB_LOGIN, ADMIN_LOGIN):
+            response = login(client, url, "operator", DEFAULT_PASSWORD)
+            assert response.status_code == 429
+            assert 1 <= int(response["Retry-After"]) <= 60
+            assert "登录尝试过于频繁" in response.content.decode()
+        assert client.get(WEB_LOGIN).status_code == 200  # the form itself is still shown
+        other = login(client, WEB_LOGIN, "operator", DEFAULT_PASSWORD, REMOTE_ADDR="10.0.0.3")
+        assert other.status_code == 302

@@ -216,3 +216,6 @@ AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True
 AXES_CLIENT_IP_CALLABLE = "civicgrid.common.clientip.client_ip"
 AXES_LOCKOUT_CALLABLE = "civicgrid.org.lockout.lockout_response"
+# Keep axes' lockout warnings, not its start-up banner and per-attempt notes
+# (every CLI command would print them; attempts are listed in the admin).
+LOGGING["loggers"] = {**LOGGING.get("loggers", {}), "axes": {"level": "WARNING"}}

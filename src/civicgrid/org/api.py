@@ -41,17 +41,18 @@ def create_token(request, credentials: TokenIn):
 
 
 @auth_router.post("/token/revoke", response=RevokeOut, url_name="auth_token_revoke")
-def revoke(request, body: RevokeIn):
+def revoke(request, body: RevokeIn | None = None):
     """Revoke the token this request presents, or (with ``prefix``) one of your tokens."""
     presented = getattr(request, "api_key", None)
-    if body.prefix is None and presented is None:
+    prefix = body.prefix if body is not None else None
+    if prefix is None and presented is None:
         raise ApiError(
             422,
             "validation_error",
             _("Name the prefix of the token to revoke."),
             {"prefix": _("Required when no token is presented.")},
         )
-    count = revoke_token(request.user, presented, body.prefix)
+    count = revoke_token(request.user, presented, prefix)
     if not count:
         raise ApiError(404, "not_found", _("You have no usable token with this prefix."))
     return {"revoked": count}

@@ -64,6 +64,14 @@ def test_a_token_revokes_itself(client, operator):
     assert revoke(client, {}, headers=bearer(secret)).status_code == 401
 
 
+def test_an_empty_body_revokes_the_presented_token(client, operator):
+    """``POST`` with no body at all (``curl -X POST``) is the same as ``{}``."""
+    secret = new_token(client)
+    response = client.post(REVOKE_URL, "", content_type="application/json", headers=bearer(secret))
+    assert response.json() == {"revoked": 1}
+    assert not works(client, secret)
+
+
 def test_a_user_revokes_another_of_their_tokens_by_prefix(client, operator):
     """With ``prefix`` a user revokes one of their other tokens and keeps the one in use."""
     lost = new_token(client)

@@ -14,7 +14,7 @@ OWN_COMMANDS = {
     "import-places": "Import districts, streets, communities, grid cells or zones from GeoJSON.",
     "import-assets": "Import an asset census from CSV or GeoJSON.",
     "load-categories": "Load the category directory and the default case standard.",
-    "apikey": "Create, list or revoke API keys.",
+    "apikey": "Create, list, revoke or purge API keys.",
     "audit": "Verify the tamper-evident event chain of every case.",
 }
 

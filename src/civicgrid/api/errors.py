@@ -4,10 +4,13 @@ Every error is ``{"error": code, "message": text, "fields": {...}}`` with a
 4xx status that fits; bad input never becomes a 500.
 """
 
+import math
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from django.utils.translation import gettext as _
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 
 class ApiError(Exception):
@@ -37,6 +40,19 @@ WORKFLOW_STATUS = {
 def error_body(error: str, message: str, fields: dict | None = None) -> dict:
     """Return the JSON error body."""
     return {"error": error, "message": message, "fields": fields or {}}
+
+
+def throttled_body(seconds: int | None) -> dict:
+    """Return the JSON body of a 429: who waits how long (also in ``Retry-After``)."""
+    if seconds:
+        message = _("Too many requests. Please try again in %(seconds)s seconds.") % {
+            "seconds": seconds
+        }
+    else:
+        message = _("Too many requests. Please try again later.")
+    body = error_body("throttled", message)
+    body["retry_after"] = seconds
+    return body
 
 
 def _validation_fields(errors: list) -> dict:
@@ -102,3 +118,9 @@ def install(api) -> None:
     def on_http_error(request, exc: HttpError):
         code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found"}
         return respond(request, exc.status_code, code.get(exc.status_code, "error"), str(exc))
+
+    @api.exception_handler(Throttled)
+    def on_throttled(request, exc: Throttled):
+        # Ninja adds the Retry-After header to this answer itself.
+        seconds = math.ceil(exc.wait) if exc.wait else None
+        return api.create_response(request, throttled_body(seconds), status=429)

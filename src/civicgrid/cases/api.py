@@ -9,6 +9,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import ValidationError as PydanticValidationError
 
+from civicgrid.api import throttling
 from civicgrid.api.errors import ApiError
 from civicgrid.api.types import DbId
 from civicgrid.cases.filters import filter_cases
@@ -58,7 +59,12 @@ def _report_in(request) -> ReportIn:
         raise ApiError(422, "validation_error", "The report is not valid.", fields) from exc
 
 
-@router.post("/reports", response={200: IntakeOut, 201: IntakeOut}, url_name="reports_create")
+@router.post(
+    "/reports",
+    response={200: IntakeOut, 201: IntakeOut},
+    throttle=throttling.REPORTS,
+    url_name="reports_create",
+)
 def create_report(request):
     """Submit a report (JSON, or multipart/form-data with ``photos`` files)."""
     body, raw = _report_in(request)
@@ -116,7 +122,12 @@ def not_duplicate(request, report_id: Path[DbId]):
     }
 
 
-@router.post("/photos", response={201: list[PhotoOut]}, url_name="photos_upload")
+@router.post(
+    "/photos",
+    response={201: list[PhotoOut]},
+    throttle=throttling.PHOTOS,
+    url_name="photos_upload",
+)
 def upload_photos(request, photos: list[UploadedFile] = File(...)):  # noqa: B008
     """Upload photos to attach to a later transition (resolve, check)."""
     if not request.user.roles:

@@ -22,6 +22,18 @@ class TokenOut(Schema):
     roles: list[str]
 
 
+class RevokeIn(Schema):
+    """What to revoke: nothing named revokes the presented token itself."""
+
+    prefix: str | None = Field(None, min_length=1, max_length=12)
+
+
+class RevokeOut(Schema):
+    """How many keys the request revoked."""
+
+    revoked: int
+
+
 class DepartmentOut(Schema):
     """A department that cases can be dispatched to."""
 

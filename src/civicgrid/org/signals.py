@@ -12,6 +12,12 @@ from civicgrid.org.models import ApiKey, User
 @receiver([post_save, post_delete], sender=User)
 @receiver([post_save, post_delete], sender=Group)
 @receiver(m2m_changed, sender=User.groups.through)
-def drop_cached_keys(sender, **kwargs):
-    """Forget cached look-ups; the next request reads the database."""
-    keycache.clear()
+def drop_cached_keys(sender, created=False, update_fields=None, **kwargs):
+    """Forget cached look-ups in every process; the next request reads the database.
+
+    A new key cannot be cached yet, and a login only stamps ``last_login``:
+    neither changes what a cached look-up says, so neither invalidates.
+    """
+    if created or (update_fields is not None and set(update_fields) == {"last_login"}):
+        return
+    keycache.invalidate_on_commit()

@@ -2,6 +2,7 @@
 
 from ninja import Query, Router
 
+from civicgrid.api import throttling
 from civicgrid.api.errors import ApiError
 from civicgrid.core.coords import CoordinateError
 from civicgrid.places.schemas import LocateBatchIn, LocateBatchOut, LocateQuery, LocationOut
@@ -10,7 +11,13 @@ from civicgrid.places.services import OutsideCity, locate, locate_many
 router = Router()
 
 
-@router.get("/locate", response=LocationOut, auth=None, url_name="places_locate")
+@router.get(
+    "/locate",
+    response=LocationOut,
+    auth=None,
+    throttle=throttling.LOCATE,
+    url_name="places_locate",
+)
 def locate_point(request, query: Query[LocateQuery]):
     """Locate one point: grid cell, community, street and district."""
     try:
@@ -21,7 +28,13 @@ def locate_point(request, query: Query[LocateQuery]):
         raise ApiError(422, "bad_coordinates", str(exc)) from exc
 
 
-@router.post("/locate", response=LocateBatchOut, auth=None, url_name="places_locate_batch")
+@router.post(
+    "/locate",
+    response=LocateBatchOut,
+    auth=None,
+    throttle=throttling.LOCATE,
+    url_name="places_locate_batch",
+)
 def locate_points(request, body: LocateBatchIn):
     """Locate up to 10,000 points in one call (vectorized)."""
     lons = [p[0] for p in body.points]

@@ -1,11 +1,19 @@
 """Base settings, fed from the environment (``CIVICGRID_*``)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.settings.env import data_dir, database, env_bool, env_list, secret_key
+from civicgrid.settings.env import (
+    cache,
+    data_dir,
+    database,
+    env_bool,
+    env_list,
+    secret_key,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = PACKAGE_DIR.parent.parent
@@ -25,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "civicgrid.org",
     "civicgrid.places",
     "civicgrid.categories",
@@ -43,8 +52,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "civicgrid.org.middleware.LoginRateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "civicgrid.urls"
@@ -69,9 +81,17 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database(DATA_DIR)}
+# Rate limits, login lockouts, key look-ups and screen numbers live here:
+# set CIVICGRID_CACHE_URL=redis://… so every process shares them.
+CACHES = {"default": cache()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
 LOGIN_URL = "/accounts/login/"
+# django-axes checks for a lockout before the password is even compared.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -165,4 +185,37 @@ CIVICGRID = {
     "TILE_KEY": os.environ.get("CIVICGRID_TILE_KEY", ""),
     "TILE_ATTRIBUTION": os.environ.get("CIVICGRID_TILE_ATTRIBUTION", ""),
     "AUTH_CACHE_SECONDS": float(os.environ.get("CIVICGRID_AUTH_CACHE_SECONDS", "10")),
+    "API_TOKEN_MAX_PER_USER": int(os.environ.get("CIVICGRID_API_TOKEN_MAX_PER_USER", "20")),
+    # Proxies whose X-Forwarded-For is believed (IPs or networks); empty: REMOTE_ADDR only.
+    "TRUSTED_PROXIES": env_list("CIVICGRID_TRUSTED_PROXIES", []),
+    # Requests per window ("count/period", period s, m, h or d; "off" for none).
+    "RATES": {
+        "locate_ip": os.environ.get("CIVICGRID_RATE_LOCATE_IP", "6000/m"),
+        "reports_user": os.environ.get("CIVICGRID_RATE_REPORTS_USER", "6000/m"),
+        "reports_ip": os.environ.get("CIVICGRID_RATE_REPORTS_IP", "6000/m"),
+        "photos_user": os.environ.get("CIVICGRID_RATE_PHOTOS_USER", "600/m"),
+        "photos_ip": os.environ.get("CIVICGRID_RATE_PHOTOS_IP", "600/m"),
+        "token_ip": os.environ.get("CIVICGRID_RATE_TOKEN_IP", "60/m"),
+        "token_username": os.environ.get("CIVICGRID_RATE_TOKEN_USERNAME", "20/m"),
+        "login_ip": os.environ.get("CIVICGRID_RATE_LOGIN_IP", "120/m"),
+    },
 }
+
+# Login lockout (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for
+# one username from one address, that pair is refused for LOGIN_COOLOFF_MINUTES
+# on the web login, the admin login and POST /api/v1/auth/token alike. The
+# database handler keeps the count in the one store every process shares even
+# on the embedded default, and lists attempts in the admin for unlocking.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("CIVICGRID_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(
+    minutes=float(os.environ.get("CIVICGRID_LOGIN_COOLOFF_MINUTES", "15"))
+)
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_CLIENT_IP_CALLABLE = "civicgrid.common.clientip.client_ip"
+AXES_LOCKOUT_CALLABLE = "civicgrid.org.lockout.lockout_response"
+# Keep axes' lockout warnings, not its start-up banner and per-attempt notes
+# (every CLI command would print them; attempts are listed in the admin).
+LOGGING["loggers"] = {**LOGGING.get("loggers", {}), "axes": {"level": "WARNING"}}

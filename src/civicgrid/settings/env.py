@@ -93,3 +93,44 @@ def database(directory: Path) -> dict:
             "timeout": 20,
         }
     return config
+
+
+#: Entries a local-memory cache keeps before culling; Django's 300 is too few
+#: once rate-limit counters (one per client and window) share it.
+LOCMEM_MAX_ENTRIES = 20000
+
+
+def cache(url: str | None = None) -> dict:
+    """Return the default cache settings from ``CIVICGRID_CACHE_URL``.
+
+    ``redis://host:port/db`` (or ``rediss://`` for TLS) shares the cache —
+    rate limits, login lockouts, cached key look-ups, screen numbers —
+    between every process and machine of a deployment. Unset (the embedded
+    default) or ``locmem://`` keeps it in each process's memory; ``dummy://``
+    caches nothing (and so limits nothing), for experiments only.
+    """
+    raw = os.environ.get("CIVICGRID_CACHE_URL", "") if url is None else url
+    raw = raw.strip()
+    scheme, _sep, rest = raw.partition("://")
+    scheme = scheme.lower()
+    if not raw or scheme == "locmem":
+        return {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": rest or "civicgrid",
+            "OPTIONS": {"MAX_ENTRIES": LOCMEM_MAX_ENTRIES},
+        }
+    if scheme == "dummy":
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    if scheme in ("redis", "rediss", "unix"):
+        if not rest.strip("/"):
+            raise ConfigurationError(f"CIVICGRID_CACHE_URL={raw!r} names no Redis server.")
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": raw,
+            # CivicGrid's keys stay recognisable in a Redis shared with others.
+            "KEY_PREFIX": "civicgrid",
+        }
+    raise ConfigurationError(
+        f"CIVICGRID_CACHE_URL={raw!r} is not supported (use redis://host:port/db, "
+        "locmem:// or dummy://)."
+    )

@@ -63,7 +63,7 @@ def test_each_command_has_help(cli_env):
         "demo": "--password",
         "import-places": "--level",
         "import-assets": "--crs",
-        "apikey": "{create,list,revoke}",
+        "apikey": "{create,list,revoke,purge}",
         "load-categories": "--without-standard",
     }
     for name, (code, out, err) in zip(HELP_COMMANDS, results, strict=True):

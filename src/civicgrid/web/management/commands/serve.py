@@ -74,8 +74,10 @@ class Command(BaseCommand):
         import sys
 
         from civicgrid.cases.tasks import ensure_sweep_scheduled
+        from civicgrid.org.tasks import ensure_purge_scheduled
 
         ensure_sweep_scheduled()
+        ensure_purge_scheduled()
         return subprocess.Popen(
             [sys.executable, "-m", "civicgrid", "db_worker", "--interval", "5"]
         )

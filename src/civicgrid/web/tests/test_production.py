@@ -287,10 +287,9 @@ def test_browser_tests_catch_csp_violations(chromium, csp_violations):  # noqa: 
             body="<!DOCTYPE html><title>t</title><script>document.title = 'ran'</script>",
         ),
     )
-    page.goto("https://csp.test/")
-    page.wait_for_load_state("load")
+    with page.expect_console_message(lambda m: "Content Security Policy" in m.text):
+        page.goto("https://csp.test/")
     assert page.title() == "t"  # the inline script did not run
-    page.wait_for_function("() => true")  # let the console events arrive
     assert any("Content Security Policy" in text for text in csp_violations), csp_violations
     csp_violations.clear()
     page.close()

@@ -27,9 +27,11 @@ browser:
 	  command -v apt-get >/dev/null 2>&1 || { echo "install Debian's chromium package"; exit 1; }; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
+# A loopback-only trial: plain HTTP and the generated secret key are allowed
+# explicitly (production settings refuse both otherwise; see docs/security.md).
 run: install
 	$(BIN)/civicgrid demo
-	$(BIN)/civicgrid serve --host $(HOST) --port $(PORT)
+	CIVICGRID_ALLOW_INSECURE_LOOPBACK=1 $(BIN)/civicgrid serve --host $(HOST) --port $(PORT)
 
 demo: install
 	$(BIN)/civicgrid demo

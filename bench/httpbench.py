@@ -68,6 +68,8 @@ class Environment:
             env["CIVICGRID_LOG_LEVEL"] = "WARNING"
             env.pop("CIVICGRID_DATABASE_URL", None)
             env.pop("DJANGO_SETTINGS_MODULE", None)
+            # A loopback-only server: production settings allow plain HTTP only when asked.
+            env["CIVICGRID_ALLOW_INSECURE_LOOPBACK"] = "1"
             if self.db == "postgres":
                 if not self.pg_name.replace("_", "").isalnum():
                     raise SystemExit(f"--pg-db {self.pg_name!r}: letters, digits, _ only")

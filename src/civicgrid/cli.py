@@ -42,7 +42,7 @@ def usage() -> str:
 def main(argv: list[str] | None = None) -> None:
     """Run the ``civicgrid`` command line."""
     argv = list(sys.argv if argv is None else argv)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicgrid.settings.dev")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicgrid.settings.prod")
     if len(argv) < 2 or argv[1] in ("-h", "--help") or argv[1:] == ["help"]:
         print(usage())
         return

@@ -80,3 +80,20 @@ def staff_headers(staff_user):
 
     _key, secret = issue_api_key(name="test token", user=staff_user)
     return bearer(secret)
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(request):
+    """Fail a browser test whose pages broke the Content-Security-Policy.
+
+    Yields the list of violations (empty for other tests); a test that
+    provokes one on purpose clears it.
+    """
+    if request.node.get_closest_marker("browser") is None:
+        yield []
+        return
+    from civicgrid.testing.browser import watch_csp
+
+    with watch_csp() as violations:
+        yield violations
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)

@@ -346,21 +346,77 @@ def build_assets(rng, departments) -> int:
     return import_assets(buffer, show_progress=False).total
 
 
-def build_users(password: str, departments) -> list[DemoUser]:
-    """Create or refresh one user per demo login, with its role group and scope."""
+# Demo users are marked by membership of this group (no schema change): the
+# demo then knows which accounts it made and which belong to a real city.
+DEMO_GROUP = "demo-users"
+
+
+def is_demo_user(username: str, display_name: str, groups: set[str]) -> bool:
+    """Return whether an account was made by the demo.
+
+    Accounts from before the marker group are recognised by their demo
+    username together with the demo display name.
+    """
+    spec = next((s for s in DEMO_USERS if s.username == username), None)
+    if spec is None:
+        return False
+    return DEMO_GROUP in groups or display_name == spec.display_name
+
+
+def foreign_users() -> list[str]:
+    """Return the usernames of accounts the demo did not make (sorted).
+
+    Works before the first migration too (no user table: no users).
+    """
+    from django.db import connection
+
+    User = get_user_model()
+    if User._meta.db_table not in connection.introspection.table_names():
+        return []
+    groups: dict[int, set[str]] = {}
+    for user_id, name in User.groups.through.objects.values_list("user_id", "group__name"):
+        groups.setdefault(user_id, set()).add(name)
+    return sorted(
+        username
+        for pk, username, display_name in User.objects.values_list(
+            "pk", "username", "display_name"
+        )
+        if not is_demo_user(username, display_name, groups.get(pk, set()))
+    )
+
+
+def build_users(password: str, departments) -> list[str]:
+    """Create the demo logins that are missing, with role group, scope and marker.
+
+    An account that already exists is left exactly as it is: its password in
+    particular is never reset (it may be a real person's, or changed since).
+    Return the usernames created.
+    """
     User = get_user_model()
     districts = list(District.objects.order_by("code"))
+    marker, _ = Group.objects.get_or_create(name=DEMO_GROUP)
+    existing = set(
+        User.objects.filter(username__in=[s.username for s in DEMO_USERS]).values_list(
+            "username", flat=True
+        )
+    )
+    created = []
     for spec in DEMO_USERS:
-        user, _ = User.objects.get_or_create(username=spec.username)
-        user.display_name = spec.display_name
-        user.district = districts[spec.district] if spec.district is not None else None
-        user.department = departments.get(spec.department) if spec.department else None
-        user.is_staff = spec.role == RoleName.ADMIN
-        user.is_superuser = spec.role == RoleName.ADMIN
+        if spec.username in existing:
+            continue
+        user = User(
+            username=spec.username,
+            display_name=spec.display_name,
+            district=districts[spec.district] if spec.district is not None else None,
+            department=departments.get(spec.department) if spec.department else None,
+            is_staff=spec.role == RoleName.ADMIN,
+            is_superuser=spec.role == RoleName.ADMIN,
+        )
         user.set_password(password)
         user.save()
-        user.groups.set([Group.objects.get(name=str(spec.role))])
-    return DEMO_USERS
+        user.groups.set([Group.objects.get(name=str(spec.role)), marker])
+        created.append(spec.username)
+    return created
 
 
 def build_demo_city(password: str, with_cases: bool = True) -> dict:
@@ -370,7 +426,7 @@ def build_demo_city(password: str, with_cases: bool = True) -> dict:
         category_report = load_reference_categories()
         build_places(rng)
         departments = build_departments()
-        users = build_users(password, departments)
+        new_users = build_users(password, departments)
         build_zones()
         assets = build_assets(rng, departments)
     from civicgrid.demo.cases import build_sample_cases
@@ -382,5 +438,6 @@ def build_demo_city(password: str, with_cases: bool = True) -> dict:
         "cells": GridCell.objects.count(),
         "departments": len(departments),
         "assets": assets,
-        "users": users,
+        "users": DEMO_USERS,
+        "new_users": new_users,
     }

@@ -1,7 +1,8 @@
 """Settings package: ``base`` holds everything, the others adjust it.
 
-``civicgrid.settings.dev`` (the ``civicgrid`` command's default unless
-``DJANGO_SETTINGS_MODULE`` says otherwise), ``test`` for pytest and ``prod``
-for deployments that want to be explicit. All values come from the
-environment (``CIVICGRID_*``); see ``docs/configuration.md``.
+``civicgrid.settings.prod`` is the default of the ``civicgrid`` command, WSGI
+and ASGI (unless ``DJANGO_SETTINGS_MODULE`` says otherwise): it fails closed.
+``dev`` is for working on the code (``CIVICGRID_DEBUG`` honoured, no
+production checks) and ``test`` for pytest. All values come from the
+environment (``CIVICGRID_*``); see the README.
 """

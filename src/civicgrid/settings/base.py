@@ -6,12 +6,14 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.settings.csp import content_security_policy, photo_origins
 from civicgrid.settings.env import (
     cache,
     data_dir,
     database,
     env_bool,
     env_list,
+    env_number,
     secret_key,
 )
 
@@ -20,6 +22,9 @@ PROJECT_DIR = PACKAGE_DIR.parent.parent
 DATA_DIR = data_dir()
 
 SECRET_KEY = secret_key(DATA_DIR)
+# The production checks (civicgrid.web.checks) refuse a generated key unless
+# the site is explicitly a loopback-only trial.
+SECRET_KEY_FROM_ENVIRONMENT = bool(os.environ.get("CIVICGRID_SECRET_KEY"))
 DEBUG = env_bool("CIVICGRID_DEBUG", False)
 ALLOWED_HOSTS = env_list("CIVICGRID_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CIVICGRID_CSRF_TRUSTED_ORIGINS", [])
@@ -31,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves the API docs' scripts from here, not a CDN (CSP)
     "django_tasks",
     "django_tasks_db",
     "axes",
@@ -46,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -152,7 +159,9 @@ LOGGING = {
 }
 
 # Security defaults that hold whenever DEBUG is off; TLS-only cookies are
-# opt-in because the embedded default serves plain HTTP on 127.0.0.1.
+# opt-in because the embedded default serves plain HTTP on 127.0.0.1 (the
+# production checks in civicgrid.web.checks refuse that unless it is
+# explicitly a loopback-only trial).
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -162,9 +171,20 @@ _behind_tls = env_bool("CIVICGRID_HTTPS", False)
 SESSION_COOKIE_SECURE = _behind_tls
 CSRF_COOKIE_SECURE = _behind_tls
 SECURE_SSL_REDIRECT = _behind_tls
-SECURE_HSTS_SECONDS = 31536000 if _behind_tls else 0
+SECURE_HSTS_SECONDS = (
+    int(env_number("CIVICGRID_HSTS_SECONDS", 31536000, minimum=0)) if _behind_tls else 0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("CIVICGRID_HSTS_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("CIVICGRID_HSTS_PRELOAD", False)
 if _behind_tls:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# A login lasts one working day (8 h by default) from sign-in, then asks
+# again; it survives closing the browser because the inspectors' phone app
+# is closed and reopened all day in the field.
+SESSION_COOKIE_AGE = round(env_number("CIVICGRID_SESSION_HOURS", 8, minimum=0.25) * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = False
+SESSION_SAVE_EVERY_REQUEST = False
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
@@ -199,6 +219,11 @@ CIVICGRID = {
         "token_username": os.environ.get("CIVICGRID_RATE_TOKEN_USERNAME", "20/m"),
         "login_ip": os.environ.get("CIVICGRID_RATE_LOGIN_IP", "120/m"),
     },
+    # True only in civicgrid.settings.prod: turns on the production checks.
+    "PRODUCTION": False,
+    # A loopback-only trial (make run) may run without TLS and with the
+    # generated secret key; see civicgrid.web.checks.
+    "ALLOW_INSECURE_LOOPBACK": env_bool("CIVICGRID_ALLOW_INSECURE_LOOPBACK", False),
 }
 
 # Login lockout (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for
@@ -219,3 +244,13 @@ AXES_LOCKOUT_CALLABLE = "civicgrid.org.lockout.lockout_response"
 # Keep axes' lockout warnings, not its start-up banner and per-attempt notes
 # (every CLI command would print them; attempts are listed in the admin).
 LOGGING["loggers"] = {**LOGGING.get("loggers", {}), "axes": {"level": "WARNING"}}
+
+CONTENT_SECURITY_POLICY = content_security_policy(
+    CIVICGRID,
+    photo_origins(
+        os.environ.get("CIVICGRID_S3_BUCKET", ""),
+        os.environ.get("CIVICGRID_S3_ENDPOINT_URL", ""),
+        os.environ.get("CIVICGRID_S3_REGION", ""),
+    ),
+    env_list("CIVICGRID_CSP_IMG_SRC", []),
+)

@@ -37,6 +37,25 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_number(name: str, default: float, minimum: float = 0) -> float:
+    """Return the number in ``name`` (at least ``minimum``); refuse anything else.
+
+    A typo in a lifetime or limit must stop the start, not silently become 0.
+    """
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        value = None
+    if value is None or value != value or value in (float("inf"), float("-inf")):
+        raise ConfigurationError(f"{name}={raw!r} is not a number.")
+    if value < minimum:
+        raise ConfigurationError(f"{name}={raw!r} must be at least {minimum:g}.")
+    return value
+
+
 def data_dir() -> Path:
     """Return the data directory (created on demand): SQLite file, photos, key."""
     path = Path(os.environ.get("CIVICGRID_DATA_DIR", "./var")).expanduser().resolve()

@@ -7,3 +7,6 @@ class WebConfig(AppConfig):
 
     name = "civicgrid.web"
     verbose_name = _("Web")
+
+    def ready(self):
+        from civicgrid.web import checks  # noqa: F401  (registers the production checks)

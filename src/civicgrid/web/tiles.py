@@ -5,6 +5,8 @@ OpenStreetMap use WGS-84/CGCS2000; pages receive coordinates already in the
 tiles' system (``display_crs``) so markers sit on the right street.
 """
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 
 PRESETS = {
@@ -34,7 +36,15 @@ PRESETS = {
 
 def tile_config() -> dict:
     """Return the tile layer the maps use (``CIVICGRID_TILE_URL`` or a preset)."""
-    options = settings.CIVICGRID
+    return resolve_tiles(settings.CIVICGRID)
+
+
+def resolve_tiles(options: dict) -> dict:
+    """Return the tile layer that the ``CIVICGRID`` options choose.
+
+    Takes the options rather than reading settings so the settings module can
+    ask it too (the Content-Security-Policy must allow exactly these hosts).
+    """
     preset = PRESETS.get(options.get("TILE_PRESET") or "osm", PRESETS["osm"])
     config = dict(preset)
     if options.get("TILE_URL"):
@@ -43,3 +53,23 @@ def tile_config() -> dict:
         config["attribution"] = options.get("TILE_ATTRIBUTION") or ""
     config["url"] = config["url"].replace("{key}", options.get("TILE_KEY") or "")
     return config
+
+
+def tile_origins(config: dict) -> list[str]:
+    """Return the origins the browser fetches tiles from, for ``img-src``.
+
+    ``{s}`` in the host name is expanded to each subdomain, or to a wildcard
+    first label when none are listed; a relative URL is the site itself and
+    needs no entry.
+    """
+    parts = urlsplit(config.get("url") or "")
+    if not parts.scheme or not parts.netloc:
+        return []
+    host = parts.netloc
+    if "{s}" not in host:
+        return [f"{parts.scheme}://{host}"]
+    subdomains = config.get("subdomains") or ""
+    if subdomains:
+        return [f"{parts.scheme}://{host.replace('{s}', s)}" for s in subdomains]
+    labels = host.split(".")
+    return [f"{parts.scheme}://*." + ".".join(labels[1:])] if len(labels) > 2 else []

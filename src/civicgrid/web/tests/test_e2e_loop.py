@@ -70,7 +70,7 @@ def test_one_case_from_report_to_close_in_the_browser(live_server, chromium, cit
     problems += axe_violations(phone)
     phone.locator("#report-photo").set_input_files(jpeg())
     phone.click("[data-step='1'] [data-next='2']")
-    phone.wait_for_function("document.getElementById('report-lon').value !== ''")
+    phone.wait_for_function("() => document.getElementById('report-lon').value !== ''")
     phone.click("[data-step='2'] [data-next='3']")
     phone.fill("#category-search", "路灯")
     phone.select_option("#category-all", str(lamp.pk))

@@ -79,14 +79,14 @@ def test_offline_report_is_queued_and_sent_once_and_a_check_passes(
     before = Report.objects.count()
 
     context.set_offline(True)
-    page.wait_for_function("!navigator.onLine")
+    page.wait_for_function("() => !navigator.onLine")
     # Step 1: the photo.
     page.locator("#report-photo").set_input_files(
         {"name": "pothole.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()}
     )
     page.click("[data-step='1'] [data-next='2']")
     # Step 2: the GPS position on the map (draggable marker).
-    page.wait_for_function("document.getElementById('report-lon').value !== ''")
+    page.wait_for_function("() => document.getElementById('report-lon').value !== ''")
     assert page.locator(".leaflet-marker-draggable").count() == 1
     page.screenshot(path=str(ARTIFACTS / "mobile-new-place.png"))
     page.click("[data-step='2'] [data-next='3']")
@@ -100,14 +100,14 @@ def test_offline_report_is_queued_and_sent_once_and_a_check_passes(
     page.fill("#report-description", "浏览器离线上报：井盖缺失")
     page.screenshot(path=str(ARTIFACTS / "mobile-new-problem.png"), full_page=True)
     page.click("#report-send")
-    page.wait_for_function("document.getElementById('m-queue-count').textContent === '1'")
+    page.wait_for_function("() => document.getElementById('m-queue-count').textContent === '1'")
     assert page.locator("#m-queue-badge").is_visible()
     page.screenshot(path=str(ARTIFACTS / "mobile-queued.png"), full_page=True)
     assert Report.objects.count() == before
 
     context.set_offline(False)
     page.wait_for_function(
-        "document.getElementById('m-queue-count').textContent === '0'", timeout=15000
+        "() => document.getElementById('m-queue-count').textContent === '0'", timeout=15000
     )
     # A second flush (as a retry or the background sync would do) sends nothing more.
     page.evaluate("cgMobile.flush()")
@@ -119,7 +119,7 @@ def test_offline_report_is_queued_and_sent_once_and_a_check_passes(
     assert report.photos.count() == 1
     assert report.case.category_guess_id == int(first_match)
     assert report.case.district.code == "130391"
-    page.wait_for_function("document.getElementById('report-result').textContent.length > 0")
+    page.wait_for_function("() => document.getElementById('report-result').textContent.length > 0")
     page.screenshot(path=str(ARTIFACTS / "mobile-sent.png"), full_page=True)
 
     # A check task: camera photo, passed.

@@ -72,6 +72,10 @@
       });
   });
   document.addEventListener("DOMContentLoaded", function () {
+    // Case pages name their map and cell data in attributes (no inline scripts: CSP).
+    document.querySelectorAll("[data-case-map]").forEach(function (element) {
+      window.cgCaseMap(element.id, element.dataset.caseMap);
+    });
     document.querySelectorAll("select[data-conditions-url]").forEach(function (select) {
       if (select.value) { select.dispatchEvent(new Event("change", { bubbles: true })); }
     });

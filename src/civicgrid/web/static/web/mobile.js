@@ -135,6 +135,12 @@
     L.circleMarker(point, { radius: 9, weight: 3, color: "#fff", fillColor: "#0b5cad", fillOpacity: 1 }).addTo(map);
     map.fitBounds(outline.getBounds().pad(0.6));
   };
+  // The task page names its map and cell data in attributes (no inline scripts: CSP).
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-task-map]").forEach(function (element) {
+      window.cgTaskMap(element.id, element.dataset.taskMap);
+    });
+  });
 
   /* ---- WGS-84 → the tiles' system (GCJ-02 / BD-09), as core/coords.py does ---- */
   const A = 6378245.0, EE = 0.00669342162296594323, PI = Math.PI, X_PI = PI * 3000.0 / 180.0;

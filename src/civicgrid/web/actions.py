@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.cases.services import suggest_inspectors
+from civicgrid.cases.services.access import dispatch_targets
 from civicgrid.categories.models import Category
 from civicgrid.core import workflow
-from civicgrid.org.models import Department
 
 # Fields each action asks for beyond the table's required ones (all optional).
 OPTIONAL_FIELDS = {
@@ -102,7 +102,8 @@ def choices_for(case) -> dict:
         categories = categories.filter(kind=kind)
     return {
         "categories": categories.order_by("kind", "code").only("id", "kind", "code", "name"),
-        "departments": Department.objects.filter(active=True).order_by("district_id", "code"),
+        # Only where the service would accept it: the case's district or the city.
+        "departments": dispatch_targets(case).order_by("district_id", "code"),
         # A callable, so the look-up runs only when a form renders the list.
         "inspectors": lambda: suggest_inspectors(case),
         "close_types": (

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils import timezone
 
+from civicgrid.core.text import contains_nul
 from civicgrid.org.models import ApiKey
 
 
@@ -15,6 +16,9 @@ class LoginFailed(Exception):
 
 def issue_user_token(request, username: str, password: str) -> tuple[ApiKey, str]:
     """Check credentials and return a new expiring bearer token for the user."""
+    if contains_nul(username) or contains_nul(password):
+        # No user has a NUL in their name, and PostgreSQL cannot even search for one.
+        raise LoginFailed("Unknown username or wrong password.")
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
         raise LoginFailed("Unknown username or wrong password.")

@@ -39,7 +39,7 @@ def filter_cases(queryset, filters):
         queryset = queryset.filter(created_at__lt=filters.created_before)
     if filters.bbox:
         try:
-            min_lon, min_lat, max_lon, max_lat = _bbox(filters.bbox)
+            min_lon, min_lat, max_lon, max_lat = parse_bbox(filters.bbox)
         except ValueError:
             raise ApiError(
                 422,
@@ -53,7 +53,7 @@ def filter_cases(queryset, filters):
     return queryset.order_by("-created_at", "-id")
 
 
-def _bbox(text: str) -> tuple[float, float, float, float]:
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
     """Parse ``min_lon,min_lat,max_lon,max_lat``; refuse non-finite or out-of-range numbers."""
     values = tuple(float(v) for v in text.split(","))
     if len(values) != 4 or not all(math.isfinite(v) for v in values):

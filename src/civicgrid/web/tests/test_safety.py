@@ -142,3 +142,34 @@ def test_an_imported_name_with_markup_shows_as_text_in_the_map_tooltip(live_serv
             assert page.evaluate("window.__injected === undefined")
         finally:
             browser.close()
+
+
+# -- numbers from the query string and forms ------------------------------------------
+
+
+def test_an_absurd_department_id_in_a_form_is_a_refusal_not_a_500(city, clock):
+    """A tampered select value is refused with a message; the case stays filed."""
+    case = desk.filed(city)
+    client = city.client("dispatcher")
+    response = client.post(
+        f"/cases/{case.pk}/act/dispatch", {"department": "9" * 40, "version": str(case.version)}
+    )
+    assert response.status_code == 302
+    assert Case.objects.get(pk=case.pk).state == "filed"
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert messages and "请更正" in messages[0]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"district": "9" * 40},
+        {"bbox": "nan,nan,nan,nan"},
+        {"bbox": "-1e999,0,1e999,1"},
+    ],
+)
+def test_absurd_map_parameters_do_not_crash(city, clock, params):
+    client = city.client("dispatcher")
+    for url in ("/map/grid.geojson", "/map/cases.geojson"):
+        response = client.get(url, params)
+        assert response.status_code == 200, (url, response.status_code)

@@ -212,8 +212,8 @@ def case_act(request, case_id: int, action: str):
     if form is None:
         messages.error(request, _("That action is not available on this case now."))
         return redirect(back)
-    fields = fields_from_post(form, request.POST)
     try:
+        fields = fields_from_post(form, request.POST)
         with transaction.atomic():
             if form.has_files:
                 uploads = request.FILES.getlist("photos")

@@ -1,6 +1,14 @@
-"""Authentication for the API: bearer keys, or the browser session with CSRF."""
+"""Authentication for the API: bearer keys, or the browser session with CSRF.
+
+A request with no credentials, or with a bearer key that is not valid, gets
+401 with ``WWW-Authenticate: Bearer`` (not the session's CSRF 403, which
+only means something to a logged-in browser). An application key (no user)
+passes authentication, but operations that act as a person call
+``acting_user`` and refuse it with 403.
+"""
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja.security import APIKeyQuery, HttpBearer, SessionAuth
 
 from civicgrid.org import keycache
@@ -42,7 +50,36 @@ class QueryApiKey(APIKeyQuery):
 
 
 class StaffSession(SessionAuth):
-    """Accept a logged-in browser session (CSRF enforced by SessionAuth)."""
+    """Accept a logged-in browser session (CSRF enforced by SessionAuth).
+
+    Without a logged-in session there is nothing to protect with CSRF: skip
+    the check and fail, so the request is answered 401, not "CSRF failed".
+    """
+
+    def _get_key(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
+
+def acting_user(request):
+    """Return the person behind ``request``, or refuse an application key with 403.
+
+    Application keys (``civicgrid apikey create``) belong to no user; they may
+    submit reports and read reference data, but workflow actions, photo
+    uploads and case reading need a person whose roles and scope decide.
+    """
+    from civicgrid.api.errors import ApiError
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        raise ApiError(
+            403,
+            "user_required",
+            _("This needs a person's token or session; an application key may not do this."),
+        )
+    return user
 
 
 STAFF_AUTH = [BearerKey(), StaffSession()]

@@ -1,16 +1,43 @@
 """One place that turns failures into the API's JSON error body.
 
 Every error is ``{"error": code, "message": text, "fields": {...}}`` with a
-4xx status that fits; bad input never becomes a 500.
+4xx status that fits; bad input never becomes a 500. Anything unforeseen is
+logged and answered as a JSON 500, so the API never answers with HTML (the
+errors Django raises before a handler runs are turned into JSON by
+``civicgrid.api.middleware``).
 """
 
+import logging
 import math
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+
+logger = logging.getLogger("civicgrid.api")
+
+# The generic message of each status, for errors that bring no message of their own.
+STATUS_ERRORS = {
+    400: ("bad_request", gettext_lazy("The request is not valid.")),
+    401: ("unauthorized", gettext_lazy("Authentication is required.")),
+    403: ("forbidden", gettext_lazy("You may not do this.")),
+    404: ("not_found", gettext_lazy("Not found.")),
+    405: ("method_not_allowed", gettext_lazy("This method is not allowed here.")),
+    413: ("too_large", gettext_lazy("The request is too large.")),
+    500: ("server_error", gettext_lazy("Something went wrong on the server; it has been logged.")),
+}
+
+
+def status_error(status: int) -> tuple[str, str]:
+    """Return the error code and the reader's-language message for an HTTP status."""
+    if status in STATUS_ERRORS:
+        code, message = STATUS_ERRORS[status]
+        return code, str(message)
+    code, message = STATUS_ERRORS[500 if status >= 500 else 400]
+    return ("error" if status < 500 else code), str(message)
 
 
 class ApiError(Exception):
@@ -77,7 +104,7 @@ def install(api) -> None:
     @api.exception_handler(ValidationError)
     def on_validation(request, exc: ValidationError):
         fields = _validation_fields(exc.errors)
-        return respond(request, 422, "validation_error", "The request is not valid.", fields)
+        return respond(request, 422, "validation_error", _("The request is not valid."), fields)
 
     @api.exception_handler(DjangoValidationError)
     def on_django_validation(request, exc: DjangoValidationError):
@@ -90,15 +117,19 @@ def install(api) -> None:
 
     @api.exception_handler(AuthenticationError)
     def on_auth(request, exc):
-        return respond(request, 401, "unauthorized", "Authentication is required.")
+        response = respond(request, 401, "unauthorized", _("Authentication is required."))
+        # RFC 9110: a 401 names the scheme that would be accepted.
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+        return response
 
     @api.exception_handler(PermissionDenied)
     def on_forbidden(request, exc):
-        return respond(request, 403, "forbidden", str(exc) or "You may not do this.")
+        return respond(request, 403, "forbidden", str(exc) or _("You may not do this."))
 
     @api.exception_handler(Http404)
     def on_not_found(request, exc):
-        return respond(request, 404, "not_found", str(exc) or "Not found.")
+        # get_object_or_404's text names the model; the reader gets the plain message.
+        return respond(request, 404, "not_found", _("Not found."))
 
     from civicgrid.cases.services.errors import CaseError
     from civicgrid.core.workflow import WorkflowError
@@ -116,11 +147,18 @@ def install(api) -> None:
 
     @api.exception_handler(HttpError)
     def on_http_error(request, exc: HttpError):
-        code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found"}
-        return respond(request, exc.status_code, code.get(exc.status_code, "error"), str(exc))
+        code, _message = status_error(exc.status_code)
+        return respond(request, exc.status_code, code, str(exc))
 
     @api.exception_handler(Throttled)
     def on_throttled(request, exc: Throttled):
         # Ninja adds the Retry-After header to this answer itself.
         seconds = math.ceil(exc.wait) if exc.wait else None
         return api.create_response(request, throttled_body(seconds), status=429)
+
+    @api.exception_handler(Exception)
+    def on_unexpected(request, exc: Exception):
+        # Logged with the traceback for the operator; the client learns nothing internal.
+        logger.exception("unhandled error in %s %s", request.method, request.path)
+        code, message = status_error(500)
+        return respond(request, 500, code, message)

@@ -6,11 +6,13 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from ninja import File, Path, Query, Router, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import ValidationError as PydanticValidationError
 
 from civicgrid.api import throttling
+from civicgrid.api.auth import acting_user
 from civicgrid.api.errors import ApiError
+from civicgrid.api.pagination import BoundedPageNumberPagination
 from civicgrid.api.types import DbId
 from civicgrid.cases.filters import filter_cases
 from civicgrid.cases.models import Report
@@ -90,7 +92,7 @@ def create_report(request):
 
 def _visible_report(request, report_id) -> Report:
     return get_object_or_404(
-        Report.objects.filter(case__in=visible_cases(request.user)), pk=report_id
+        Report.objects.filter(case__in=visible_cases(acting_user(request))), pk=report_id
     )
 
 
@@ -98,8 +100,8 @@ def _visible_report(request, report_id) -> Report:
 def merge(request, report_id: Path[DbId], body: MergeIn):
     """Confirm a duplicate: the report joins case ``case`` and its own case is voided."""
     report = _visible_report(request, report_id)
-    target = get_object_or_404(visible_cases(request.user), pk=body.case)
-    report = merge_report(report, target, request.user)
+    target = get_object_or_404(visible_cases(acting_user(request)), pk=body.case)
+    report = merge_report(report, target, acting_user(request))
     return {
         "report": report,
         "case_id": target.pk,
@@ -112,7 +114,7 @@ def merge(request, report_id: Path[DbId], body: MergeIn):
 @router.post("/reports/{report_id}/not-duplicate", response=IntakeOut, url_name="reports_keep")
 def not_duplicate(request, report_id: Path[DbId]):
     """Record that a proposed duplicate is a separate problem."""
-    report = reject_duplicate(_visible_report(request, report_id), request.user)
+    report = reject_duplicate(_visible_report(request, report_id), acting_user(request))
     return {
         "report": report,
         "case_id": report.case_id,
@@ -130,7 +132,7 @@ def not_duplicate(request, report_id: Path[DbId]):
 )
 def upload_photos(request, photos: list[UploadedFile] = File(...)):  # noqa: B008
     """Upload photos to attach to a later transition (resolve, check)."""
-    if not request.user.roles:
+    if not acting_user(request).roles:
         raise ApiError(403, "forbidden", "only staff upload photos")
     if len(photos) > MAX_PHOTOS:
         raise ApiError(422, "too_many_photos", f"at most {MAX_PHOTOS} photos at once")
@@ -146,32 +148,34 @@ def upload_photos(request, photos: list[UploadedFile] = File(...)):  # noqa: B00
 
 
 @router.get("/cases", response=list[CaseListOut], url_name="cases_list")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPageNumberPagination, page_size=50)
 def list_cases(request, filters: Query[CaseFilter]):
     """List the cases you may see, newest first, filtered."""
-    return filter_cases(visible_cases(request.user), filters).select_related("category")
+    return filter_cases(visible_cases(acting_user(request)), filters).select_related("category")
 
 
 @router.get("/cases/{case_id}", response=CaseOut, url_name="cases_detail")
 def get_case(request, case_id: Path[DbId]):
     """Show a case with its events, photos, reports and running deadline."""
-    case = get_object_or_404(case_queryset(visible_cases(request.user)), pk=case_id)
-    return case_detail(case, request.user)
+    user = acting_user(request)
+    case = get_object_or_404(case_queryset(visible_cases(user)), pk=case_id)
+    return case_detail(case, user)
 
 
 @router.get("/cases/{case_id}/events", response=list[EventOut], url_name="cases_events")
 def list_events(request, case_id: Path[DbId]):
     """List a case's events in order."""
-    case = get_object_or_404(visible_cases(request.user), pk=case_id)
+    case = get_object_or_404(visible_cases(acting_user(request)), pk=case_id)
     return list(case.events.order_by("seq"))
 
 
 @router.post("/cases/{case_id}/transitions", response=TransitionOut, url_name="cases_transition")
 def transition(request, case_id: Path[DbId], body: TransitionIn):
     """Take a workflow action on a case (``{"action": "dispatch", "department": 3}``)."""
+    user = acting_user(request)
     fields = body.dict(exclude_none=True, exclude={"action", "version"})
-    event = act(case_id, body.action, request.user, expected_version=body.version, **fields)
-    case = case_queryset(visible_cases(request.user)).filter(pk=case_id).first()
+    event = act(case_id, body.action, user, expected_version=body.version, **fields)
+    case = case_queryset(visible_cases(user)).filter(pk=case_id).first()
     if case is None:  # e.g. a handler who just returned the case no longer sees it
         case = case_queryset(type(event.case).objects).get(pk=case_id)
-    return {"case": case_detail(case, request.user), "event": event}
+    return {"case": case_detail(case, user), "event": event}

@@ -1,13 +1,21 @@
 """Filters of case lists, shared by the API, the consoles and exports."""
 
+import math
+
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from civicgrid.api.errors import ApiError
 from civicgrid.cases.choices import CaseState
+from civicgrid.core.text import contains_nul
 
 
 def filter_cases(queryset, filters):
     """Apply a ``CaseFilter`` to ``queryset``; bad values give a 422."""
+    if contains_nul(filters.code) or contains_nul(filters.state) or contains_nul(filters.bbox):
+        raise ApiError(
+            422, "nul_character", _("Filters may not contain NUL characters."), {"code": "NUL"}
+        )
     if filters.state:
         states = [s.strip() for s in filters.state.split(",") if s.strip()]
         unknown = [s for s in states if s not in CaseState.values]
@@ -31,7 +39,7 @@ def filter_cases(queryset, filters):
         queryset = queryset.filter(created_at__lt=filters.created_before)
     if filters.bbox:
         try:
-            min_lon, min_lat, max_lon, max_lat = (float(v) for v in filters.bbox.split(","))
+            min_lon, min_lat, max_lon, max_lat = parse_bbox(filters.bbox)
         except ValueError:
             raise ApiError(
                 422,
@@ -43,3 +51,16 @@ def filter_cases(queryset, filters):
             lon__gte=min_lon, lon__lte=max_lon, lat__gte=min_lat, lat__lte=max_lat
         )
     return queryset.order_by("-created_at", "-id")
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    """Parse ``min_lon,min_lat,max_lon,max_lat``; refuse non-finite or out-of-range numbers."""
+    values = tuple(float(v) for v in text.split(","))
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise ValueError(text)
+    min_lon, min_lat, max_lon, max_lat = values
+    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
+        raise ValueError(text)
+    if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
+        raise ValueError(text)
+    return values

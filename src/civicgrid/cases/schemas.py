@@ -150,7 +150,9 @@ class TransitionIn(Schema):
     """``{"action": …, …fields}``; unknown fields are passed to the action's checks."""
 
     action: str = Field(max_length=30)
-    version: int | None = Field(None, description="expected case version (optimistic lock)")
+    version: int | None = Field(
+        None, ge=0, le=2**31 - 1, description="expected case version (optimistic lock)"
+    )
     note: str | None = Field(None, max_length=2000)
     reason: str | None = Field(None, max_length=2000)
     category: str | DbId | None = None
@@ -160,7 +162,7 @@ class TransitionIn(Schema):
     extension: str | dict[str, Any] | None = None
     photos: list[DbId] | None = Field(None, max_length=20)
     passed: bool | None = None
-    close_type: str | None = None
+    close_type: str | None = Field(None, max_length=20)
 
 
 class TransitionOut(Schema):
@@ -174,7 +176,7 @@ class MergeIn(Schema):
 
 class CaseFilter(Schema):
     code: str | None = Field(None, max_length=20, description="case number, or its start")
-    state: str | None = None
+    state: str | None = Field(None, max_length=200, description="states, comma-separated")
     category: DbId | None = None
     district: DbId | None = None
     street: DbId | None = None
@@ -183,4 +185,6 @@ class CaseFilter(Schema):
     overdue: bool | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
-    bbox: Annotated[str | None, Field(None, description="min_lon,min_lat,max_lon,max_lat")]
+    bbox: Annotated[
+        str | None, Field(None, max_length=100, description="min_lon,min_lat,max_lon,max_lat")
+    ]

@@ -7,6 +7,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from civicgrid.core.text import contains_nul
 from civicgrid.org import keycache
 from civicgrid.org.models import ApiKey
 
@@ -51,6 +52,9 @@ def issue_user_token(request, username: str, password: str) -> tuple[ApiKey, str
     transaction, with the user's row locked so two logins cannot both
     stay under the cap.
     """
+    if contains_nul(username) or contains_nul(password):
+        # No user has a NUL in their name, and PostgreSQL cannot even search for one.
+        raise LoginFailed("Unknown username or wrong password.")
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
         raise LoginFailed("Unknown username or wrong password.")

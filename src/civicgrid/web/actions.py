@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.cases.services import suggest_inspectors
+from civicgrid.cases.services.access import dispatch_targets
+from civicgrid.cases.services.errors import CaseInvalid
 from civicgrid.categories.models import Category
 from civicgrid.core import workflow
-from civicgrid.org.models import Department
 
 # Fields each action asks for beyond the table's required ones (all optional).
 OPTIONAL_FIELDS = {
@@ -102,7 +103,8 @@ def choices_for(case) -> dict:
         categories = categories.filter(kind=kind)
     return {
         "categories": categories.order_by("kind", "code").only("id", "kind", "code", "name"),
-        "departments": Department.objects.filter(active=True).order_by("district_id", "code"),
+        # Only where the service would accept it: the case's district or the city.
+        "departments": dispatch_targets(case).order_by("district_id", "code"),
         # A callable, so the look-up runs only when a form renders the list.
         "inspectors": lambda: suggest_inspectors(case),
         "close_types": (
@@ -114,13 +116,22 @@ def choices_for(case) -> dict:
     }
 
 
+# Fields whose value is a row id: digits that fit a database integer, or the form is refused.
+ID_FIELDS = ("inspector", "filing_condition", "department")
+
+
 def fields_from_post(form: ActionForm, post) -> dict:
-    """Turn submitted form values into ``act`` fields (photos are added by the view)."""
+    """Turn submitted form values into ``act`` fields (photos are added by the view).
+
+    Raises ``CaseInvalid`` for an id that is not a number a database can hold.
+    """
     fields = {}
     for name in form.fields:
         if name == "photos":
             continue
         value = post.get(name, "").strip()
+        if name in ID_FIELDS and value and not (value.isdigit() and len(value) <= 18):
+            raise CaseInvalid(f"{name} is not a valid choice", {name: "invalid"}, "invalid_field")
         if name == "passed":
             fields[name] = {"pass": True, "fail": False}.get(value, value or None)
         elif value:

@@ -36,7 +36,10 @@ class Report(Located):
     Personal data (name, phone, raw payload) is private; what the public may
     see is listed in ``PUBLIC_FIELDS`` so later public portals and Open311
     output cannot leak the rest by accident. ``idempotency_key`` lets a
-    client (a phone queueing reports offline) retry without duplicates.
+    client (a phone queueing reports offline) retry without duplicates; it
+    is unique per submitter only (the reporting user, or for an application
+    key without a user, that key), so two clients may use the same ticket
+    number and a retry never reaches someone else's report.
     """
 
     PUBLIC_FIELDS = ("id", "channel", "reported_at", "lon", "lat", "address", "description")
@@ -77,6 +80,14 @@ class Report(Located):
     description = models.TextField(_("description"), max_length=4000)
     raw_payload = models.JSONField(_("raw payload"), default=dict, blank=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, blank=True)
+    submitted_by_key = models.ForeignKey(
+        "org.ApiKey",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted with API key"),
+    )
     case = models.ForeignKey(
         "cases.Case", on_delete=models.PROTECT, related_name="reports", verbose_name=_("case")
     )
@@ -97,11 +108,19 @@ class Report(Located):
         verbose_name = _("report")
         verbose_name_plural = _("reports")
         constraints = [
+            # A person's retries, whatever token or session they come with.
             models.UniqueConstraint(
-                fields=["channel", "idempotency_key"],
-                condition=~models.Q(idempotency_key=""),
-                name="cases_report_unique_idempotency_key",
-            )
+                fields=["reporter", "idempotency_key"],
+                condition=~models.Q(idempotency_key="") & models.Q(reporter__isnull=False),
+                name="cases_report_idempotency_per_user",
+            ),
+            # An application key's retries (no person behind it).
+            models.UniqueConstraint(
+                fields=["submitted_by_key", "idempotency_key"],
+                condition=~models.Q(idempotency_key="")
+                & models.Q(reporter__isnull=True, submitted_by_key__isnull=False),
+                name="cases_report_idempotency_per_key",
+            ),
         ]
         indexes = [models.Index(fields=["duplicate_state"], name="cases_report_dup_state")]
 

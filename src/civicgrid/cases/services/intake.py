@@ -28,6 +28,7 @@ from civicgrid.categories.models import Category
 from civicgrid.categories.services import UnknownCategory, resolve_category
 from civicgrid.core.coords import CoordinateError, to_wgs84
 from civicgrid.core.spatial import haversine_m
+from civicgrid.core.text import fields_with_nul
 from civicgrid.org.choices import RoleName
 from civicgrid.places.services import OutsideCity, locate
 
@@ -150,10 +151,14 @@ _FIELDS_SET_AFTER_INSERT = (
 def submit_report(data: ReportInput, actor=None, photos=(), api_key=None) -> IntakeResult:
     """Store a report from any channel and open its case; retries return the first one.
 
-    Retries are recognised by the unique (channel, idempotency key) constraint
-    rather than a look-up first, which would cost every new report a query.
+    Retries are recognised by the unique (submitter, idempotency key)
+    constraints rather than a look-up first, which would cost every new
+    report a query. The submitter is the reporting user, or the application
+    key for a report without one (see ``Report``); an empty key is no key.
     """
     _check_channel(data, actor, api_key)
+    _check_text(data)
+    idempotency_key = _idempotency_key(data)
     description = (data.description or "").strip()
     if not description:
         raise CaseInvalid("describe the problem", {"description": "required"})
@@ -218,7 +223,8 @@ def submit_report(data: ReportInput, actor=None, photos=(), api_key=None) -> Int
                 asset=asset,
                 description=description,
                 raw_payload=data.raw_payload,
-                idempotency_key=data.idempotency_key[:100],
+                idempotency_key=idempotency_key,
+                submitted_by_key=api_key if getattr(api_key, "pk", None) else None,
                 case=case,
                 duplicate_of_id=duplicate_id,
                 duplicate_state=DuplicateState.PROPOSED if duplicate_id else DuplicateState.NONE,
@@ -252,14 +258,65 @@ def submit_report(data: ReportInput, actor=None, photos=(), api_key=None) -> Int
         raise CaseInvalid(str(exc), {"photos": str(exc)}, code="bad_photo") from exc
     except IntegrityError:
         # A retry (or two racing retries) with a used idempotency key: the unique
-        # constraint refused it and the transaction rolled back; answer with the first.
-        existing = Report.objects.filter(
-            channel=data.channel, idempotency_key=data.idempotency_key
-        ).first()
+        # constraint refused it and the transaction rolled back; answer with the first
+        # report of the same submitter. Without a key the error is not a retry.
+        existing = _earlier_report(idempotency_key, reporter, api_key)
         if existing is None:
             raise
         return IntakeResult(existing, existing.case, created=False)
     return IntakeResult(report, case, created=True)
+
+
+def _idempotency_key(data: ReportInput) -> str:
+    """Return the report's idempotency key ("" for none); refuse one that would be cut."""
+    key = (data.idempotency_key or "").strip()
+    if len(key) > 100:
+        raise CaseInvalid(
+            "idempotency_key is longer than 100 characters", {"idempotency_key": "too long"}
+        )
+    return key
+
+
+def _earlier_report(key: str, reporter, api_key) -> Report | None:
+    """Return the report this submitter already sent with ``key``, or None.
+
+    The same scope as the unique constraints on ``Report``: the user, or the
+    application key when there is no user. No key, or no submitter, finds nothing.
+    """
+    if not key:
+        return None
+    reports = Report.objects.select_related("case").filter(idempotency_key=key)
+    if reporter is not None:
+        return reports.filter(reporter=reporter).first()
+    if getattr(api_key, "pk", None):
+        return reports.filter(reporter__isnull=True, submitted_by_key_id=api_key.pk).first()
+    return None
+
+
+def _check_text(data: ReportInput) -> None:
+    """Refuse text fields that hold a NUL (PostgreSQL cannot store one)."""
+    bad = fields_with_nul(
+        {
+            name: getattr(data, name)
+            for name in (
+                "description",
+                "address",
+                "reporter_name",
+                "reporter_phone",
+                "asset_code",
+                "idempotency_key",
+                "channel",
+            )
+        }
+        | {"category": data.category if isinstance(data.category, str) else ""}
+        | {"raw_payload": data.raw_payload}
+    )
+    if bad:
+        raise CaseInvalid(
+            "text may not contain NUL characters",
+            dict.fromkeys(bad, "contains a NUL character"),
+            code="nul_character",
+        )
 
 
 def _reporter_role(actor, channel) -> str:

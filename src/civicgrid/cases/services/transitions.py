@@ -28,6 +28,7 @@ from civicgrid.categories.models import Category, FilingCondition
 from civicgrid.categories.services import UnknownCategory, resolve_category
 from civicgrid.core import deadlines as core_deadlines
 from civicgrid.core import workflow
+from civicgrid.core.text import fields_with_nul
 from civicgrid.core.timelimits import TimeLimit, TimeLimitError
 from civicgrid.core.workflow import Action, CaseFacts, Role, State
 from civicgrid.org.models import Department
@@ -90,11 +91,26 @@ def _time_limit(value, field: str) -> TimeLimit:
     raise CaseInvalid(f"{field} must be text like 2天 or an amount and unit", {field: "invalid"})
 
 
-def _department(value, field="department") -> Department:
+def _department(value, case, field="department") -> Department:
+    """Return the department ``value`` names, if ``case`` may go there (``dispatch_targets``)."""
     try:
-        return Department.objects.get(pk=int(value), active=True)
-    except (Department.DoesNotExist, TypeError, ValueError):
-        raise CaseInvalid(f"unknown department {value!r}", {field: "unknown department"}) from None
+        return access.dispatch_targets(case).get(pk=int(value))
+    except (Department.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise CaseInvalid(
+            f"unknown department {value!r}, or not one of this case's district or the city",
+            {field: "not a department of this case's district or the city"},
+        ) from None
+
+
+def _refuse_nul(fields: dict) -> None:
+    """Refuse fields whose text holds a NUL (PostgreSQL cannot store one)."""
+    bad = fields_with_nul(fields)
+    if bad:
+        raise CaseInvalid(
+            "text may not contain NUL characters",
+            dict.fromkeys(bad, "contains a NUL character"),
+            code="nul_character",
+        )
 
 
 def _category(value) -> Category:
@@ -183,7 +199,7 @@ def _apply_effects(case, action, fields, actor, at, step, calendar) -> None:
             "suggested_department": suggestion.department.pk if suggestion.department else None,
         }
     elif action in (Action.dispatch, Action.rule_ownership):
-        department = _department(fields["department"])
+        department = _department(fields["department"], case)
         if case.handling_limit is None:
             raise CaseInvalid("file the case before dispatching it", {"department": "not filed"})
         case.department = department
@@ -330,6 +346,7 @@ def act(case: Case | int, action: str, actor, *, role: str | None = None,
     for refused actions; a refused action changes nothing.
     """
     case_id = case.pk if isinstance(case, Case) else int(case)
+    _refuse_nul(fields)
     try:
         transition = workflow.get_transition(action)
     except workflow.UnknownAction:

@@ -32,9 +32,10 @@ def assert_unauthorized(response):
     assert response["Content-Type"].startswith("application/json")
     assert response.json() == {
         "error": "unauthorized",
-        "message": "Authentication is required.",
+        "message": "需要身份认证：请提供有效的令牌（Authorization: Bearer …）。",
         "fields": {},
     }
+    assert response["WWW-Authenticate"].startswith("Bearer")
 
 
 # -- POST /auth/token ------------------------------------------------------------

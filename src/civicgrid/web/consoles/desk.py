@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 import numpy as np
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from civicgrid.cases.models import Photo
 from civicgrid.cases.services import allowed_actions_for
@@ -193,13 +192,3 @@ def panel_response(request, case_id: int, url_name: str, filters: DeskFilters):
         pk=case_id,
     )
     return render(request, "web/cases/panel.html", panel_context(request, case, url_name, filters))
-
-
-def safe_next(request, fallback: str) -> str:
-    """Return the posted ``next`` address if it stays on this site, else ``fallback``."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from civicgrid.cases.choices import CaseState
 from civicgrid.cases.services import transitions
-from civicgrid.cases.services.access import visible_cases
+from civicgrid.cases.services.access import is_dispatch_target, visible_cases
 from civicgrid.core import workflow
 from civicgrid.core.timelimits import TimeLimit, TimeLimitError
 from civicgrid.org.choices import RoleName
@@ -87,6 +87,11 @@ def _extension_label(pending: dict) -> str:
         return "?"
 
 
+def dispatch_choices(case, departments) -> list:
+    """Return those of ``departments`` that ``case`` may go to (as ``dispatch_targets``)."""
+    return [d for d in departments if is_dispatch_target(d, case)]
+
+
 def _quick_forms(case, names) -> list:
     return action_forms([name for name in names if name in case.allowed])
 
@@ -113,18 +118,21 @@ def index(request):
         counts[name] = len(rows) if len(rows) < limit else queryset.count()
     case = selected_case(request)
     back = console_url("web:dispatch", filters)
+    # One read for every row's department select, each row offered only its own targets.
+    departments = list(
+        Department.objects.filter(active=True)
+        .order_by("district_id", "code")
+        .only("id", "name", "district_id", "active")
+    )
+    for rows in lists.values():
+        for row in rows:
+            row.departments = dispatch_choices(row, departments)
     context = {
         "lists": lists,
         "counts": counts,
         "filters": filters,
         "query": filters.query(),
         "states": [(s.value, s.label) for s in TO_DISPATCH],
-        # A list, read once, for every row's department select.
-        "departments": list(
-            Department.objects.filter(active=True)
-            .order_by("district_id", "code")
-            .only("id", "name")
-        ),
         "selected": case,
         "back": back,
         "now": now,

@@ -29,9 +29,9 @@ from civicgrid.web.consoles.desk import (
     map_points,
     panel_context,
     panel_response,
-    safe_next,
     selected_case,
 )
+from civicgrid.web.views.cases import safe_next
 
 ROLES = (RoleName.OPERATOR, RoleName.SHIFT_LEAD)
 QUEUE_STATES = (CaseState.REPORTED, CaseState.VERIFIED)

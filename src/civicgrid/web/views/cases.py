@@ -8,6 +8,7 @@ from django.db import models, transaction
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -207,12 +208,12 @@ def case_act(request, case_id: int, action: str):
     case = get_object_or_404(visible_cases(request.user), pk=case_id)
     forms = {form.action: form for form in action_forms(allowed_actions_for(case, request.user))}
     form = forms.get(action)
-    back = request.POST.get("next") or request.META.get("HTTP_REFERER") or f"/cases/{case_id}/"
+    back = safe_next(request, f"/cases/{case_id}/")
     if form is None:
         messages.error(request, _("That action is not available on this case now."))
         return redirect(back)
-    fields = fields_from_post(form, request.POST)
     try:
+        fields = fields_from_post(form, request.POST)
         with transaction.atomic():
             if form.has_files:
                 uploads = request.FILES.getlist("photos")
@@ -229,6 +230,20 @@ def case_act(request, case_id: int, action: str):
     else:
         messages.success(request, _("%(action)s: done.") % {"action": form.label})
     return redirect(back)
+
+
+def safe_next(request, default: str) -> str:
+    """Return where to go after a form: ``next`` or the Referer if on this site, else ``default``.
+
+    Both come from the client; a link that posts ``next=https://evil.example``
+    must not turn the console into an open redirect.
+    """
+    for candidate in (request.POST.get("next"), request.META.get("HTTP_REFERER")):
+        if candidate and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return candidate
+    return default
 
 
 # What a refused action tells the person at the console, by the error's code; the

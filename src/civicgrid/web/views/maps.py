@@ -5,6 +5,7 @@ from django.utils import translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from civicgrid.cases.filters import parse_bbox
 from civicgrid.cases.services.access import visible_cases
 from civicgrid.places.models import GridCell
 from civicgrid.web import live
@@ -17,10 +18,9 @@ MAX_CASES = 5000
 
 def _bbox(request):
     try:
-        values = [float(v) for v in request.GET.get("bbox", "").split(",")]
+        return parse_bbox(request.GET.get("bbox", ""))
     except ValueError:
-        return None
-    return values if len(values) == 4 else None
+        return None  # no box (or a bad one): the whole grid
 
 
 @role_required()
@@ -36,7 +36,7 @@ def grid_geojson(request):
             max_lon__gte=min_lon, min_lon__lte=max_lon, max_lat__gte=min_lat, min_lat__lte=max_lat
         )
     district = request.GET.get("district")
-    if district and district.isdigit():
+    if district and district.isdigit() and len(district) <= 18:
         cells = cells.filter(district_id=int(district))
     rows = cells.values_list("id", "code", "name", "geometry", "street_id", "district_id")
     features = [

@@ -29,7 +29,7 @@
     points.forEach(function (p) {
       const feature = { properties: { level: p.level } };
       const marker = cgMap.caseMarker(feature, [p.lat, p.lon]);
-      marker.bindTooltip(p.code + " · " + p.state);
+      marker.bindTooltip(cgMap.escapeHtml(p.code) + " · " + cgMap.escapeHtml(p.state));
       marker.on("click", function () { openPanel(p); markSelected(p.id); });
       marker.addTo(layer);
     });

@@ -24,6 +24,13 @@
     return map;
   }
 
+  /* Leaflet puts tooltip and popup strings into the page as HTML; names come from imports
+     and reports, so every text goes through this first. */
+  const HTML_ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+  function escapeHtml(value) {
+    return String(value === null || value === undefined ? "" : value).replace(/[&<>"']/g, function (c) { return HTML_ESCAPES[c]; });
+  }
+
   const LEVEL_COLOURS = { green: "#1a7f37", yellow: "#b58100", red: "#c62828", none: "#4a5560" };
 
   function caseMarker(feature, latlng) {
@@ -37,12 +44,12 @@
     return L.geoJSON(data, {
       style: { color: "#c2185b", weight: 1, fillOpacity: 0.03 },
       onEachFeature: function (feature, layer) {
-        layer.bindTooltip(feature.properties.code + " " + feature.properties.name, { sticky: true });
+        layer.bindTooltip(escapeHtml(feature.properties.code) + " " + escapeHtml(feature.properties.name), { sticky: true });
       },
     });
   }
 
-  window.cgMap = { baseMap: baseMap, caseMarker: caseMarker, gridLayer: gridLayer, LEVEL_COLOURS: LEVEL_COLOURS };
+  window.cgMap = { baseMap: baseMap, caseMarker: caseMarker, gridLayer: gridLayer, escapeHtml: escapeHtml, LEVEL_COLOURS: LEVEL_COLOURS };
 
   window.cgCaseMap = function (elementId, featureId) {
     const element = document.getElementById(elementId);

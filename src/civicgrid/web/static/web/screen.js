@@ -245,7 +245,7 @@
         const marker = cgMap.caseMarker(feature, L.latLng(c[1], c[0]));
         marker.options.level = feature.properties.level || "none";
         const p = feature.properties;
-        marker.bindTooltip((p.code || "") + " · " + (p.category || "") + " · " + (p.state || ""));
+        marker.bindTooltip([p.code, p.category, p.state].map(cgMap.escapeHtml).join(" · "));
         marker.on("click", function () { window.location.href = p.url; });
         markers.push(marker);
       });

@@ -140,7 +140,7 @@ def parse_area(geojson: Mapping | None, *, allow_invalid: bool = False) -> shape
     if kind not in AREA_TYPES:
         raise GeometryError(
             gettext_noop("geometry type %(kind)s is not Polygon or MultiPolygon"),
-            kind=json.dumps(kind, ensure_ascii=False)[:40],
+            kind=repr(kind)[:40],
         )
     check_positions(geojson)
     try:

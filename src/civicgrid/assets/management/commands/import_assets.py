@@ -4,13 +4,14 @@ from django.core.management.base import BaseCommand, CommandError
 
 from civicgrid.assets.services import import_assets
 from civicgrid.common.importing import ImportRefused
+from civicgrid.common.migrating import ensure_migrated
 
 
 class Command(BaseCommand):
     help = (
         "Import an asset census from CSV (columns code, category, name, lon, lat, state, "
         "owner, maintainer, note) or GeoJSON (Point features with those properties), all or "
-        "nothing. Re-import updates by code."
+        "nothing. Re-import updates by code. Migrates the database first when needed."
     )
 
     def add_arguments(self, parser):
@@ -21,6 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     def handle(self, *args, **options):
+        ensure_migrated(self.stdout.write)
         try:
             result = import_assets(
                 options["file"],

@@ -58,7 +58,8 @@ class GeometryError(ValueError):
 
 
 def _is_number(value) -> bool:
-    return isinstance(value, Real) and not isinstance(value, bool)
+    # The exact-type test is the fast path: json gives plain floats and ints.
+    return type(value) in (float, int) or (isinstance(value, Real) and not isinstance(value, bool))
 
 
 def _check_position(position, where: dict) -> None:

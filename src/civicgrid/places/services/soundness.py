@@ -15,10 +15,10 @@ import numpy as np
 import shapely
 from django.utils.translation import gettext as _
 
-from civicgrid.common.importing import FeatureError
+from civicgrid.common.importing import FeatureError, iter_chunks
 from civicgrid.core.geometry import Clash, OverlapTolerance, find_clashes, find_gaps
 from civicgrid.places.choices import PlaceLevel
-from civicgrid.places.models import Community, District, Street
+from civicgrid.places.models import Community, District, GridCell, Street
 
 _LAYER_MODELS = {
     PlaceLevel.DISTRICT: District,
@@ -28,13 +28,21 @@ _LAYER_MODELS = {
 
 
 def _stored_cells(exclude: set[str]) -> tuple[list[str], list]:
-    """Return codes and outlines of the stored cells not in ``exclude``, from the grid index."""
-    from civicgrid.places.services.locating import cell_index
+    """Return codes and outlines of the stored cells whose code is not in ``exclude``.
 
-    index = cell_index()
-    keep = [i for i, ref in enumerate(index.cells) if ref.code not in exclude]
-    geometries = index.tree.geometries
-    return [index.cells[i].code for i in keep], [geometries[i] for i in keep]
+    Codes are read first and outlines only of the cells kept, in chunks, so a
+    re-import of the whole grid parses nothing and a large ``exclude`` never
+    becomes one huge SQL parameter list.
+    """
+    keep = [pk for pk, code in GridCell.objects.values_list("id", "code") if code not in exclude]
+    codes, geoms = [], []
+    for chunk in iter_chunks(keep, 500):
+        for code, geometry in GridCell.objects.filter(id__in=chunk).values_list(
+            "code", "geometry"
+        ):
+            codes.append(code)
+            geoms.append(shapely.geometry.shape(geometry))
+    return codes, geoms
 
 
 def _stored_layer(level, exclude: set[str]) -> tuple[list[str], list]:

@@ -18,7 +18,7 @@ import numpy as np
 import shapely
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext
 
 from civicgrid.common.importing import (
     FeatureError,
@@ -230,8 +230,12 @@ def _check_areas(features, level, crs, show_progress, repair=False):
 
 
 def code_reason(exc: CodeError) -> str:
-    """Return a code error in the active language (core codes speak English)."""
-    return _("code is invalid: %(detail)s") % {"detail": exc}
+    """Return a core code error in the active language, its words translated too."""
+    params = {
+        key: pgettext("code kind", value) if key in ("what", "part", "parent") else value
+        for key, value in exc.params.items()
+    }
+    return _(exc.message) % params if params else _(exc.message)
 
 
 def _name_problems(name: str, problem: str | None) -> list[str]:

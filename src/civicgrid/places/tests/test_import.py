@@ -723,16 +723,18 @@ def test_refusals_are_in_chinese_by_default(tmp_path):
         new_cell(9, None),
         new_cell(10, ring),
         feature("130391001001011", "北\x00街", box_at(4)),
+        feature("13039100100100X", "坏编码", box_at(6)),
     ]
     path = tmp_path / "bad.geojson"
     path.write_text(json.dumps(feature_collection(features)))
     with translation.override("zh-hans"), pytest.raises(CommandError) as info:
         call_command("import_places", str(path), level="grid", no_progress=True)
     message = str(info.value)
-    assert message.splitlines()[0] == "3 个条目中有 3 个无效；未导入任何内容"
+    assert message.splitlines()[0] == "4 个条目中有 4 个无效；未导入任何内容"
     assert "#0 (130391001001009): 缺少几何图形" in message
     assert "#1 (130391001001010): 与已存储的网格 130391001001001 完全相同" in message
     assert "#2 (130391001001011): 属性 'name' 含有控制字符或不可见字符（U+0000）" in message
+    assert "#3 (13039100100100X): 网格编码 '13039100100100X' 只能包含数字 0-9" in message
 
 
 # -- a data directory never migrated -------------------------------------------------

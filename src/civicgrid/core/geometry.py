@@ -11,10 +11,11 @@ Shapely's bare ``is_valid`` flag. The checks run in this order:
 2. the shape (:func:`parse_area`): Polygon/MultiPolygon, not empty, inside
    longitude/latitude range, valid (no self-intersection), with an area.
    :func:`repair_area` mends a self-intersecting outline on request;
-3. the outlines against each other (:func:`find_clashes`, :func:`find_gaps`):
-   identical outlines, overlaps beyond an :class:`OverlapTolerance`, holes
-   left between neighbours. One STRtree query finds the candidate pairs, so
-   50,000 cells stay fast.
+3. the outlines against each other (:func:`find_clashes`, :func:`find_gaps`,
+   :func:`coverage`): identical outlines, overlaps beyond an
+   :class:`OverlapTolerance`, holes left between neighbours, children that
+   leave part of their parent bare or spill out of it. One STRtree query
+   finds the candidate pairs, so 50,000 cells stay fast.
 
 A :class:`GeometryError` carries an English template with ``%(name)s``
 placeholders and its values, so the Django layer can translate the template
@@ -352,3 +353,35 @@ def find_gaps(geoms: Sequence[shapely.Geometry], min_area_m2: float = 100.0) -> 
         if area > min_area_m2
     ]
     return sorted(gaps, key=lambda g: -g.area_m2)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How children fit their parent: parent area they leave bare, child area outside it."""
+
+    uncovered_m2: float
+    outside_m2: float
+
+
+def coverage(parent: shapely.Geometry, children: Sequence[shapely.Geometry]) -> Coverage:
+    """Return how much of ``parent`` its ``children`` leave uncovered and how much spills out.
+
+    Streets should tile their district, communities their street and cells
+    their community; what is left over (or sticks out) is where a located
+    case would get no street or the wrong one. Computed from areas, not from
+    a union (a hundred times faster for a community's cells): bare area is
+    the parent's area less the children's parts inside it, so overlapping
+    children hide as much bare area as they overlap, which the overlap
+    checks report on their own. Every area uses the parent's latitude scale,
+    so the sums cancel exactly.
+    """
+    children = np.asarray(list(children), dtype=object)
+    _, south, _, north = parent.bounds
+    scale = _M_PER_DEGREE**2 * math.cos(math.radians((south + north) / 2.0))
+    inside = (
+        float(shapely.area(shapely.intersection(children, parent)).sum()) if len(children) else 0.0
+    )
+    total = float(shapely.area(children).sum()) if len(children) else 0.0
+    uncovered = max(parent.area - inside, 0.0) * scale
+    outside = max(total - inside, 0.0) * scale
+    return Coverage(uncovered, outside)

@@ -13,6 +13,7 @@ from civicgrid.core.geometry import (
     approx_area_m2,
     area_m2,
     check_positions,
+    coverage,
     find_clashes,
     find_gaps,
     parse_area,
@@ -217,3 +218,15 @@ def test_approx_area_agrees_with_the_geodesic_area():
     """The local projection is within 0.5 % of the ellipsoid for a cell."""
     square = cell(0, 0)
     assert approx_area_m2([square])[0] == pytest.approx(area_m2(square), rel=0.005)
+
+
+def test_coverage_measures_bare_parent_area_and_spill():
+    """Children tiling their parent leave nothing; a missing child or one outside shows up."""
+    parent = box(X0, Y0, X0 + 3 * STEP, Y0 + STEP)
+    tiles = [cell(c, 0) for c in range(3)]
+    full = coverage(parent, tiles)
+    assert full.uncovered_m2 < 0.01 and full.outside_m2 < 0.01
+    missing = coverage(parent, tiles[:2])
+    assert missing.uncovered_m2 == pytest.approx(area_m2(tiles[2]), rel=0.01)
+    spilling = coverage(parent, [*tiles, cell(3, 0)])
+    assert spilling.outside_m2 == pytest.approx(area_m2(cell(3, 0)), rel=0.01)

@@ -108,7 +108,11 @@ def import_places(
     lists each in the result's warnings. ``tolerance`` is how much grid cells
     may overlap (and districts, streets, communities before a warning).
     """
-    from civicgrid.places.services.soundness import grid_clash_errors, layer_warnings
+    from civicgrid.places.services.soundness import (
+        coverage_warnings,
+        grid_clash_errors,
+        layer_warnings,
+    )
 
     level = PlaceLevel(level)
     tolerance = tolerance or OverlapTolerance()
@@ -119,8 +123,9 @@ def import_places(
         if level == PlaceLevel.GRID:
             # Among the cells that passed, so one pass names every bad feature.
             errors = sorted(errors + grid_clash_errors(valid, tolerance), key=lambda e: e.index)
-        elif not errors:
+        if not errors:
             warnings = layer_warnings(valid, level, tolerance)
+            warnings += coverage_warnings(valid, level, tolerance)
     else:
         valid, errors = _check_zones(features, level, crs, show_progress)
     if errors:

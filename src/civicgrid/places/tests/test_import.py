@@ -571,6 +571,25 @@ def test_street_overlaps_are_compared_with_stored_streets():
     ]
 
 
+def test_parents_left_bare_or_spilled_out_of_are_warnings():
+    """A district its streets leave half bare, and cells reaching outside their community,
+    import with a warning naming the parent and the area."""
+    layers = city_layers(rows=2, cols=2)
+    import_places(geojson_file(layers["district"]), "district", show_progress=False)
+    half = copy.deepcopy(layers["street"])
+    west, south, east, north = 119.6, 39.933, 119.602, 39.935
+    half[0]["geometry"] = square(west, (south + north) / 2, east, north)
+    result = import_places(geojson_file(half), "street", show_progress=False)
+    # Half of the 0.002° × 0.002° district (about 37,900 m²).
+    assert result.warnings == ["130391: 18962 m² of it lies in none of its parts"]
+    import_places(geojson_file(layers["street"]), "street", show_progress=False)
+    import_places(geojson_file(layers["community"]), "community", show_progress=False)
+    result = import_places(geojson_file(layers["grid"]), "grid", show_progress=False)
+    assert result.warnings == []
+    outside = import_places(geojson_file([new_cell(9, box_at(0))]), "grid", show_progress=False)
+    assert [w.split(" reach ")[0] for w in outside.warnings] == ["130391001001: its parts"]
+
+
 # -- input from outside ------------------------------------------------------------
 
 
@@ -661,7 +680,8 @@ def test_repair_mends_a_bowtie_and_reports_it_by_index_and_code():
     assert "(import with --repair to mend it)" in exc.errors[0].reason
     result = import_places(geojson_file(features), "grid", show_progress=False, repair=True)
     assert result.created == 2
-    assert len(result.warnings) == 1
+    # Repairs come first; the new cells also lie outside their community.
+    assert result.warnings[1:] == ["130391001001: its parts reach 14221 m² beyond it"]
     note = result.warnings[0]
     assert note.startswith("#1 (130391001001010): repaired a self-intersecting outline: ")
     # The bow-tie's signed halves cancel before; its two triangles keep half the square after.
@@ -683,8 +703,9 @@ def test_import_places_command_repairs_and_prints_every_repaired_feature(tmp_pat
     )
     lines = out.getvalue().splitlines()
     assert lines[0] == "grid: 1 items: 1 created, 0 updated"
-    assert lines[1] == "1 warnings:"
+    assert lines[1] == "2 warnings:"
     assert lines[2].startswith("  #0 (130391001001010): repaired a self-intersecting outline")
+    assert lines[3].startswith("  130391001001: its parts reach ")
 
 
 def test_import_places_command_takes_the_overlap_tolerance(tmp_path):

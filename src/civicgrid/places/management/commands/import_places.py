@@ -1,5 +1,7 @@
 """``civicgrid import-places FILE --level LEVEL``."""
 
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -57,6 +59,8 @@ class Command(BaseCommand):
             raise CommandError(
                 _("--overlap-percent must be 0-100 and --overlap-m2 a number of 0 or more")
             ) from exc
+        if not Path(options["file"]).is_file():  # before migrating a database for nothing
+            raise CommandError(_("no such file: %(path)s") % {"path": options["file"]})
         ensure_migrated(self.stdout.write)
         try:
             result = import_places(

@@ -20,6 +20,7 @@ from civicgrid.common.importing import (
     progress,
     read_csv_rows,
     read_feature_collection,
+    read_property_text,
     read_text,
 )
 from civicgrid.core.codes import CodeError, normalize_category_code, parse_asset_code
@@ -66,9 +67,12 @@ def _rows_from(source, name: str) -> list[_Row]:
 def _float(value) -> float | None:
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a huge integer
         return None
     return number if math.isfinite(number) else None
+
+
+_CHECKED = ("code", "name")
 
 
 def import_assets(source, crs: str = "wgs84", show_progress: bool | None = None) -> ImportResult:
@@ -81,8 +85,9 @@ def import_assets(source, crs: str = "wgs84", show_progress: bool | None = None)
     lons = np.full(len(rows), np.nan)
     lats = np.full(len(rows), np.nan)
     for row in progress(rows, len(rows), "checking assets", show_progress):
+        # Codes and names come from outside: no NUL bytes or invisible characters.
+        problems = [p for p in (read_property_text(row.props, k)[1] for k in _CHECKED) if p]
         props = {k: ("" if v is None else str(v).strip()) for k, v in row.props.items()}
-        problems = []
         code = props.get("code", "")
         category_id = None
         try:

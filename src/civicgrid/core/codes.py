@@ -39,8 +39,38 @@ __all__ = [
 ]
 
 
+def gettext_noop(message: str) -> str:
+    """Return ``message`` unchanged; marks it for translation tools (no Django here)."""
+    return message
+
+
 class CodeError(ValueError):
-    """Say what is wrong with a place, asset or category code."""
+    """Say what is wrong with a place, asset or category code.
+
+    ``message`` is an English template with ``%(name)s`` placeholders and
+    ``params`` its values, so the Django layer can translate the template;
+    ``str()`` is the English sentence. ``what`` and ``part`` values are the
+    words of :data:`CODE_WORDS`.
+    """
+
+    def __init__(self, message: str, **params):
+        self.message = message
+        self.params = params
+        super().__init__(message % params if params else message)
+
+
+# The kinds of code and code parts that CodeError messages name, for translators.
+CODE_WORDS = (
+    gettext_noop("district"),
+    gettext_noop("street"),
+    gettext_noop("community"),
+    gettext_noop("grid"),
+    gettext_noop("asset"),
+    gettext_noop("category"),
+    gettext_noop("sequence"),
+    gettext_noop("major class"),
+    gettext_noop("minor class"),
+)
 
 
 class Level(StrEnum):
@@ -85,7 +115,9 @@ def normalize_code(code: str) -> str:
     typing noise, not part of the code.
     """
     if not isinstance(code, str):
-        raise CodeError(f"a code must be text, not {type(code).__name__}")
+        raise CodeError(
+            gettext_noop("a code must be text, not %(type)s"), type=type(code).__name__
+        )
     return _WHITESPACE.sub("", code).translate(_FULL_WIDTH_DIGITS)
 
 
@@ -94,32 +126,63 @@ def _as_level(level: Level | str) -> Level:
         return Level(level)
     except ValueError:
         names = ", ".join(item.value for item in Level)
-        raise CodeError(f"unknown level {level!r}; expected one of {names}") from None
+        raise CodeError(
+            gettext_noop("unknown level %(level)s; expected one of %(names)s"),
+            level=repr(level),
+            names=names,
+        ) from None
 
 
 def _require_digits(what: str, code: str, lengths: tuple[int, ...]) -> None:
     wanted = " or ".join(str(n) for n in lengths)
     if not code:
-        raise CodeError(f"{what} code is empty; expected {wanted} digits")
+        raise CodeError(
+            gettext_noop("%(what)s code is empty; expected %(wanted)s digits"),
+            what=what,
+            wanted=wanted,
+        )
     if not _DIGITS.fullmatch(code):
-        raise CodeError(f"{what} code {code!r} must contain only digits 0-9")
+        raise CodeError(
+            gettext_noop("%(what)s code %(code)s must contain only digits 0-9"),
+            what=what,
+            code=repr(code),
+        )
     if len(code) not in lengths:
-        raise CodeError(f"{what} code {code} has {len(code)} digits; expected {wanted}")
+        raise CodeError(
+            gettext_noop("%(what)s code %(code)s has %(length)s digits; expected %(wanted)s"),
+            what=what,
+            code=code,
+            length=len(code),
+            wanted=wanted,
+        )
 
 
 def _check_division(what: str, division: str) -> None:
     province = int(division[:2])
     if not _PROVINCE_MIN <= province <= _PROVINCE_MAX:
         raise CodeError(
-            f"{what} code {division}: province part {division[:2]} is not a GB/T 2260 "
-            f"province code ({_PROVINCE_MIN}-{_PROVINCE_MAX})"
+            gettext_noop(
+                "%(what)s code %(code)s: province part %(province)s is not a GB/T 2260 "
+                "province code (%(min)s-%(max)s)"
+            ),
+            what=what,
+            code=division,
+            province=division[:2],
+            min=_PROVINCE_MIN,
+            max=_PROVINCE_MAX,
         )
 
 
 def _check_not_zero(what: str, code: str, part_name: str, part: str) -> None:
     # An all-zero part means "the parent itself" in division registers, never a child.
     if set(part) == {"0"}:
-        raise CodeError(f"{what} code {code}: {part_name} part {part} must not be all zeros")
+        raise CodeError(
+            gettext_noop("%(what)s code %(code)s: %(part)s part %(value)s must not be all zeros"),
+            what=what,
+            code=code,
+            part=part_name,
+            value=part,
+        )
 
 
 def _check_structure(level: Level, code: str) -> None:
@@ -143,7 +206,7 @@ def parent_code(level: Level | str, code: str) -> str:
     """
     level = _as_level(level)
     if level is Level.DISTRICT:
-        raise CodeError("a district code has no parent code in the place hierarchy")
+        raise CodeError(gettext_noop("a district code has no parent code in the place hierarchy"))
     code = normalize_code(code)
     _check_structure(level, code)
     return code[: _LENGTHS[_PARENT[level]][0]]
@@ -161,14 +224,19 @@ def validate_code(level: Level | str, code: str, parent_code: str | None = None)
     if parent_code is None:
         return code
     if level is Level.DISTRICT:
-        raise CodeError("a district code has no parent code to check against")
+        raise CodeError(gettext_noop("a district code has no parent code to check against"))
     parent_level = _PARENT[level]
     parent = normalize_code(parent_code)
     _check_structure(parent_level, parent)
     if not code.startswith(parent):
         raise CodeError(
-            f"{level.value} code {code} does not start with its "
-            f"{parent_level.value}'s code {parent}"
+            gettext_noop(
+                "%(what)s code %(code)s does not start with its %(parent)s's code %(value)s"
+            ),
+            what=level.value,
+            code=code,
+            parent=parent_level.value,
+            value=parent,
         )
     return code
 
@@ -275,6 +343,9 @@ def check_asset_category(code: str, category_code: str) -> AssetCode:
     expected = normalize_category_code(category_code)
     if asset.category_code != expected:
         raise CodeError(
-            f"asset code {asset.code} carries category {asset.category_code}, not {expected}"
+            gettext_noop("asset code %(code)s carries category %(category)s, not %(expected)s"),
+            code=asset.code,
+            category=asset.category_code,
+            expected=expected,
         )
     return asset

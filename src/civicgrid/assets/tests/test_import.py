@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from civicgrid.assets.models import Asset
 from civicgrid.assets.services import ImportRefused, import_assets, nearest_assets
@@ -20,6 +21,14 @@ from civicgrid.testing.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Compare reports with their English msgids (the default language is Chinese)."""
+    with translation.override("en"):
+        yield
+
 
 CODE16 = "1303910101000001"  # CJ/T 214: 130391 + 01 + 01 + 000001 → class 01001
 CODE17 = "13039101001000002"  # GB/T 47678.5: 130391 + 01 + 001 + 000002 → class 01001
@@ -280,3 +289,35 @@ def test_nearest_assets_sees_a_new_import(census):
     assert nearest_assets(lon, lat, 30) == []
     import_assets(asset_csv([row(census)]), show_progress=False)
     assert [a.code for a, _ in nearest_assets(lon, lat, 30)] == [CODE16]
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (
+            {"name": "井\x00盖"},
+            "property 'name' contains a control or invisible character (U+0000)",
+        ),
+        ({"name": "井盖\u202e"}, "(U+202E) at position 2"),
+        ({"code": CODE16[:6] + "\u200b" + CODE16[6:]}, "(U+200B) at position 6"),
+        ({"lon": "1" + "0" * 400}, "lon/lat missing or not numbers"),
+        ({"lat": "nan"}, "lon/lat missing or not numbers"),
+    ],
+)
+def test_odd_characters_and_unusable_numbers_are_refused(census, extra, expected):
+    """A NUL byte or invisible character in a code or name, a 400-digit or NaN coordinate
+    are refused with a clear reason; nothing is stored."""
+    with pytest.raises(ImportRefused) as info:
+        import_assets(asset_csv([row(census, **extra)]), show_progress=False)
+    assert expected in info.value.errors[0].reason
+    assert not Asset.objects.exists()
+
+
+def test_a_huge_integer_coordinate_in_geojson_is_refused(census):
+    """A GeoJSON point whose longitude is an integer beyond a float is refused, not a crash."""
+    lon, lat = census.center(0)
+    point = point_feature(lon, lat, code=CODE16, name="井盖")
+    point["geometry"]["coordinates"][0] = 10**400
+    with pytest.raises(ImportRefused) as info:
+        import_assets(geojson_file([point], name="census.geojson"), show_progress=False)
+    assert "lon/lat missing or not numbers" in info.value.errors[0].reason

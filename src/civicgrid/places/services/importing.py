@@ -1,9 +1,14 @@
 """Import places from GeoJSON, all or nothing.
 
-Every feature is checked before anything is written: code structure and its
-parent's code, a known parent, no duplicate code in the file, a valid
-polygon. A file with any bad feature is refused whole (``ImportRefused``
-lists each by index and reason). Re-importing updates places by code.
+Every feature is checked before anything is written: code and name (text
+without control or invisible characters), code structure and its parent's
+code, a known parent, no duplicate code in the file, a valid polygon with
+closed rings and finite coordinates. Grid cells are then checked against
+each other and the stored grid: none may be identical to another under a
+different code or overlap it beyond the tolerance (``soundness``). A file
+with any bad feature is refused whole (``ImportRefused`` lists each by index
+and reason, in the active language). Districts, streets and communities that
+overlap or leave gaps only draw warnings. Re-importing updates places by code.
 """
 
 from collections.abc import Callable
@@ -12,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext
 
 from civicgrid.common.importing import (
     FeatureError,
@@ -20,10 +27,18 @@ from civicgrid.common.importing import (
     iter_chunks,
     progress,
     read_feature_collection,
+    read_property_text,
 )
 from civicgrid.core.codes import CodeError, validate_code
 from civicgrid.core.coords import CoordinateError, to_wgs84
-from civicgrid.core.geometry import GeometryError, area_m2, parse_area, to_geojson
+from civicgrid.core.geometry import (
+    GeometryError,
+    OverlapTolerance,
+    area_m2,
+    parse_area,
+    repair_area,
+    to_geojson,
+)
 from civicgrid.places.choices import PlaceLevel
 from civicgrid.places.models import (
     Community,
@@ -50,6 +65,21 @@ PARENT_LEVEL = {
 PARENT_PREFIX = {PlaceLevel.STREET: 6, PlaceLevel.COMMUNITY: 9, PlaceLevel.GRID: 12}
 
 
+def _unknown_parent(level, code: str) -> str:
+    """Return the "unknown parent" reason, one sentence per level for translators."""
+    messages = {
+        PlaceLevel.DISTRICT: _("unknown parent district %(code)s"),
+        PlaceLevel.STREET: _("unknown parent street %(code)s"),
+        PlaceLevel.COMMUNITY: _("unknown parent community %(code)s"),
+    }
+    return messages[PARENT_LEVEL[level]] % {"code": repr(code)}
+
+
+def geometry_reason(exc: GeometryError) -> str:
+    """Return a core geometry error in the active language."""
+    return _(exc.message) % exc.params if exc.params else _(exc.message)
+
+
 @dataclass
 class _Valid:
     """A feature that passed every check, ready to be written."""
@@ -59,16 +89,43 @@ class _Valid:
     geom: object
     parent_id: int | None = None
     extra: dict | None = None
+    index: int = -1
+    repaired: str = ""
 
 
 def import_places(
-    source, level: str, crs: str = "wgs84", show_progress: bool | None = None
+    source,
+    level: str,
+    crs: str = "wgs84",
+    show_progress: bool | None = None,
+    *,
+    repair: bool = False,
+    tolerance: OverlapTolerance | None = None,
 ) -> ImportResult:
-    """Import the FeatureCollection in ``source`` as places of ``level``."""
+    """Import the FeatureCollection in ``source`` as places of ``level``.
+
+    ``repair`` mends self-intersecting outlines instead of refusing them and
+    lists each in the result's warnings. ``tolerance`` is how much grid cells
+    may overlap (and districts, streets, communities before a warning).
+    """
+    from civicgrid.places.services.soundness import (
+        coverage_warnings,
+        grid_clash_errors,
+        layer_warnings,
+    )
+
     level = PlaceLevel(level)
+    tolerance = tolerance or OverlapTolerance()
     features = read_feature_collection(source)
+    warnings = []
     if level in AREA_MODELS:
-        valid, errors = _check_areas(features, level, crs, show_progress)
+        valid, errors = _check_areas(features, level, crs, show_progress, repair)
+        if level == PlaceLevel.GRID:
+            # Among the cells that passed, so one pass names every bad feature.
+            errors = sorted(errors + grid_clash_errors(valid, tolerance), key=lambda e: e.index)
+        if not errors:
+            warnings = layer_warnings(valid, level, tolerance)
+            warnings += coverage_warnings(valid, level, tolerance)
     else:
         valid, errors = _check_zones(features, level, crs, show_progress)
     if errors:
@@ -81,6 +138,7 @@ def import_places(
     from civicgrid.places.services.locating import invalidate_cell_index
 
     invalidate_cell_index()
+    result.warnings = [item.repaired for item in valid if item.repaired] + warnings
     return result
 
 
@@ -89,16 +147,16 @@ def _properties(feature) -> dict:
     return props if isinstance(props, dict) else {}
 
 
-def _text(props: dict, key: str) -> str:
-    value = props.get(key)
-    return "" if value is None else str(value).strip()
+def _geometry(feature, crs: str, repair: bool = False) -> tuple[object, str]:
+    """Return the feature's outline in WGS-84 and, if it was repaired, a note saying so.
 
-
-def _geometry(feature, crs: str):
-    """Return the feature's outline in WGS-84, converted when ``crs`` says so."""
+    The outline is converted when ``crs`` says so. With ``repair`` a
+    self-intersecting outline is made valid (after conversion, so the note's
+    areas are those stored).
+    """
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
-        raise GeometryError("item is not a GeoJSON Feature")
-    geom = parse_area(feature.get("geometry"))
+        raise GeometryError(gettext_noop("item is not a GeoJSON Feature"))
+    geom = parse_area(feature.get("geometry"), allow_invalid=repair)
     if crs not in ("wgs84", "cgcs2000"):
 
         def convert(xy):
@@ -108,13 +166,22 @@ def _geometry(feature, crs: str):
         try:
             geom = shapely.transform(geom, convert)
         except CoordinateError as exc:
-            raise GeometryError(str(exc)) from exc
-        if not geom.is_valid:
-            raise GeometryError("geometry became invalid after coordinate conversion")
-    return geom
+            raise GeometryError(
+                gettext_noop("coordinates cannot be converted: %(detail)s"), detail=exc
+            ) from exc
+        if not geom.is_valid and not repair:
+            raise GeometryError(
+                gettext_noop("geometry became invalid after coordinate conversion")
+            )
+    if geom.is_valid:
+        return geom, ""
+    before = area_m2(geom)
+    fixed = repair_area(geom)
+    note = _("repaired a self-intersecting outline: %(before).0f m² before, %(after).0f m² after")
+    return fixed, note % {"before": before, "after": area_m2(fixed)}
 
 
-def _check_areas(features, level, crs, show_progress):
+def _check_areas(features, level, crs, show_progress, repair=False):
     parent_ids = {}
     if level in PARENT_LEVEL:
         parent_model = AREA_MODELS[PARENT_LEVEL[level]]
@@ -124,43 +191,77 @@ def _check_areas(features, level, crs, show_progress):
     items = progress(enumerate(features), len(features), f"checking {level}", show_progress)
     for index, feature in items:
         props = _properties(feature)
-        raw_code = _text(props, "code")
-        name = _text(props, "name")
         problems = []
+        raw_code, code_problem = read_property_text(props, "code")
+        name, name_problem = read_property_text(props, "name")
+        problems += [p for p in (code_problem, name_problem) if p]
         code = raw_code
-        try:
-            code = validate_code(str(level), raw_code)
-        except CodeError as exc:
-            problems.append(str(exc))
-        if not name:
-            problems.append("property 'name' is missing")
-        elif len(name) > 100:
-            problems.append("property 'name' is longer than 100 characters")
+        if not code_problem:
+            try:
+                code = validate_code(str(level), raw_code)
+            except CodeError as exc:
+                problems.append(code_reason(exc))
+        problems += _name_problems(name, name_problem)
         parent_id = None
         if level in PARENT_LEVEL and not problems:
             parent_code = code[: PARENT_PREFIX[level]]
-            given = _text(props, "parent")
-            if given and given != parent_code:
+            given, given_problem = read_property_text(props, "parent")
+            if given_problem:
+                problems.append(given_problem)
+            elif given and given != parent_code:
                 problems.append(
-                    f"parent {given!r} does not match the code's own parent {parent_code!r}"
+                    _("parent %(given)s does not match the code's own parent %(expected)s")
+                    % {"given": repr(given), "expected": repr(parent_code)}
                 )
             parent_id = parent_ids.get(parent_code)
             if parent_id is None:
-                problems.append(f"unknown parent {PARENT_LEVEL[level]} {parent_code!r}")
+                problems.append(_unknown_parent(level, parent_code))
         if code and code in seen:
-            problems.append(f"duplicate code (also feature #{seen[code]})")
+            problems.append(_duplicate(seen[code]))
         elif code:
             seen[code] = index
         geom = None
+        repaired = ""
         try:
-            geom = _geometry(feature, crs)
+            geom, repaired = _geometry(feature, crs, repair)
         except GeometryError as exc:
-            problems.append(str(exc))
+            problems.append(_geometry_refusal(exc, repair))
         if problems:
             errors.append(FeatureError(index, "; ".join(problems), raw_code))
         else:
-            valid.append(_Valid(code, name, geom, parent_id))
+            note = str(FeatureError(index, repaired, code)) if repaired else ""
+            valid.append(_Valid(code, name, geom, parent_id, index=index, repaired=note))
     return valid, errors
+
+
+def code_reason(exc: CodeError) -> str:
+    """Return a core code error in the active language, its words translated too."""
+    params = {
+        key: pgettext("code kind", value) if key in ("what", "part", "parent") else value
+        for key, value in exc.params.items()
+    }
+    return _(exc.message) % params if params else _(exc.message)
+
+
+def _name_problems(name: str, problem: str | None) -> list[str]:
+    if problem:
+        return []  # already reported by read_property_text
+    if not name:
+        return [_("property 'name' is missing")]
+    if len(name) > 100:
+        return [_("property 'name' is longer than 100 characters")]
+    return []
+
+
+def _duplicate(first_index: int) -> str:
+    return _("duplicate code (also feature #%(index)s)") % {"index": first_index}
+
+
+def _geometry_refusal(exc: GeometryError, repair: bool) -> str:
+    reason = geometry_reason(exc)
+    if exc.message.startswith("geometry is invalid") and not repair:
+        reason += _(" (import with --repair to mend it)")
+    return reason
 
 
 def _area_fields(item: _Valid) -> dict:
@@ -236,6 +337,7 @@ def _parent_setter(level) -> Callable:
 
 
 ZONE_MODELS = {PlaceLevel.RESPONSIBILITY: ResponsibilityZone, PlaceLevel.PATROL: PatrolZone}
+_ZONE_TEXTS = ("code", "name", "department", "inspector")
 
 
 def _check_zones(features, level, crs, show_progress):
@@ -250,43 +352,46 @@ def _check_zones(features, level, crs, show_progress):
     valid, errors, seen = [], [], {}
     for index, feature in enumerate(features):
         props = _properties(feature)
-        code, name = _text(props, "code"), _text(props, "name")
-        problems = []
-        if not code or len(code) > 30:
-            problems.append("property 'code' is missing or longer than 30 characters")
-        elif code in seen:
-            problems.append(f"duplicate code (also feature #{seen[code]})")
-        else:
-            seen[code] = index
-        if not name:
-            problems.append("property 'name' is missing")
-        elif len(name) > 100:
-            problems.append("property 'name' is longer than 100 characters")
+        texts = {key: read_property_text(props, key) for key in _ZONE_TEXTS}
+        problems = [problem for _text_value, problem in texts.values() if problem]
+        code, name = texts["code"][0], texts["name"][0]
+        if texts["code"][1] is None:
+            if not code or len(code) > 30:
+                problems.append(_("property 'code' is missing or longer than 30 characters"))
+            elif code in seen:
+                problems.append(_duplicate(seen[code]))
+            else:
+                seen[code] = index
+        problems += _name_problems(name, texts["name"][1])
         cells = props.get("cells")
         geom = None
         if cells is not None:
             if not isinstance(cells, list) or not cells:
-                problems.append("property 'cells' must be a non-empty list of grid codes")
+                problems.append(_("property 'cells' must be a non-empty list of grid codes"))
                 cells = []
             unknown = [str(c) for c in cells if str(c) not in cell_ids]
             if unknown:
-                problems.append(f"unknown grid cells: {', '.join(unknown[:5])}")
+                problems.append(
+                    _("unknown grid cells: %(codes)s")
+                    % {"codes": ", ".join(repr(c)[1:-1] for c in unknown[:5])}
+                )
             ids = [cell_ids.get(str(c)) for c in cells]
         else:
             ids = []
             try:
-                geom = _geometry(feature, crs)
+                geom, _note = _geometry(feature, crs)
             except GeometryError as exc:
-                problems.append(f"{exc} (give 'cells' or a polygon)")
+                problems.append(geometry_reason(exc) + _(" (give 'cells' or a polygon)"))
         extra = {}
-        if level == PlaceLevel.RESPONSIBILITY and _text(props, "department"):
-            extra["department_id"] = departments.get(_text(props, "department"))
+        department, inspector = texts["department"][0], texts["inspector"][0]
+        if level == PlaceLevel.RESPONSIBILITY and department:
+            extra["department_id"] = departments.get(department)
             if extra["department_id"] is None:
-                problems.append(f"unknown department {_text(props, 'department')!r}")
-        if level == PlaceLevel.PATROL and _text(props, "inspector"):
-            user = User.objects.filter(username=_text(props, "inspector")).first()
+                problems.append(_("unknown department %(code)s") % {"code": repr(department)})
+        if level == PlaceLevel.PATROL and inspector:
+            user = User.objects.filter(username=inspector).first()
             if user is None:
-                problems.append(f"unknown inspector {_text(props, 'inspector')!r}")
+                problems.append(_("unknown inspector %(name)s") % {"name": repr(inspector)})
             extra["inspector_id"] = user.pk if user else None
         if problems:
             errors.append(FeatureError(index, "; ".join(problems), code))
@@ -294,7 +399,7 @@ def _check_zones(features, level, crs, show_progress):
         if geom is not None:
             ids = _cells_within(geom)
             if not ids:
-                errors.append(FeatureError(index, "the polygon covers no grid cell", code))
+                errors.append(FeatureError(index, _("the polygon covers no grid cell"), code))
                 continue
         valid.append(_Valid(code, name, geom, extra={**extra, "cell_ids": ids}))
     return valid, errors

@@ -3,12 +3,17 @@
 import copy
 import io
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from civicgrid.core.coords import from_wgs84
+from civicgrid.core.geometry import OverlapTolerance
 from civicgrid.places.models import (
     Community,
     District,
@@ -32,6 +37,13 @@ from civicgrid.testing.factories import (
 pytestmark = pytest.mark.django_db
 
 MODELS = (District, Street, Community, GridCell)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Compare reasons with their English msgids; the Chinese tests switch back."""
+    with translation.override("en"):
+        yield
 
 
 def counts():
@@ -449,3 +461,338 @@ def test_bad_zones_are_refused_whole():
     assert "unknown inspector 'nobody'" in refused(patrol, "patrol").errors[0].reason
     assert not ResponsibilityZone.objects.exists()
     assert not PatrolZone.objects.exists()
+
+
+# -- a sound grid ----------------------------------------------------------------
+
+
+def box_at(col, row=0, dx=0.0, size=0.001):
+    """Return a cell-sized square ``col`` cells east and ``row`` north of 119.7, 39.9."""
+    west, south = 119.7 + col * 0.001 + dx, 39.9 + row * 0.001
+    return square(west, south, west + size, south + size)
+
+
+def new_cell(seq, geometry, name=None):
+    return feature(f"130391001001{seq:03d}", name or f"新网格{seq}", geometry)
+
+
+def test_a_cell_identical_to_a_stored_one_under_another_code_is_refused():
+    """A cell drawn exactly on a stored cell under a new code is refused, naming that cell."""
+    city = build_city()
+    stored = city.layers["grid"][0]
+    ring = stored["geometry"]["coordinates"][0]
+    # Same square, other start vertex and direction: still the same cell.
+    rewound = {"type": "Polygon", "coordinates": [ring[1:][::-1] + [ring[1:][::-1][0]]]}
+    exc = refused([new_cell(9, box_at(0)), new_cell(10, rewound)], "grid")
+    assert [(e.index, e.code) for e in exc.errors] == [(1, "130391001001010")]
+    assert f"identical to stored cell {stored['properties']['code']} under another code" in (
+        exc.errors[0].reason
+    )
+    assert counts() == (1, 1, 1, 4)
+
+
+def test_identical_and_overlapping_cells_within_the_file_are_refused():
+    """Within one file the later of two identical or overlapping cells is named."""
+    build_city()
+    features = [
+        new_cell(11, box_at(0)),
+        new_cell(12, box_at(0)),  # identical to #0
+        new_cell(13, box_at(2)),
+        new_cell(14, box_at(3, dx=-0.0005)),  # half on #2
+        new_cell(15, box_at(5)),
+        new_cell(16, box_at(6, dx=-0.000001)),  # a 0.1 m sliver on #4: tolerated
+    ]
+    reasons = errors_by_index(refused(features, "grid"))
+    assert sorted(reasons) == [1, 3]
+    assert "identical to feature #0 (130391001001011) under another code" in reasons[1]
+    assert "overlaps feature #2 (130391001001013) by" in reasons[3]
+    assert "(50.0% of the smaller)" in reasons[3]
+    assert counts() == (1, 1, 1, 4)
+
+
+def test_a_cell_overlapping_a_stored_neighbour_is_refused_unless_within_tolerance():
+    """A cell reaching 10 % into a stored one is refused; a looser tolerance accepts it."""
+    city = build_city()
+    west, south = city.vertex(1, 2)  # the city's south-east corner column
+    _east, north = city.vertex(0, 2)
+    reaching = new_cell(17, square(west - 0.0001, south, west + 0.0009, north))
+    exc = refused([reaching], "grid")
+    assert "overlaps stored cell 130391001001002 by" in exc.errors[0].reason
+    loose = OverlapTolerance(share=0.2, max_m2=5_000)
+    result = import_places(geojson_file([reaching]), "grid", show_progress=False, tolerance=loose)
+    assert result.created == 1
+
+
+def test_reimport_of_a_moved_cell_is_not_compared_with_its_old_outline():
+    """Cells re-imported with moved outlines replace their old ones without a clash."""
+    city = build_city()
+    top_row = copy.deepcopy(city.layers["grid"][:2])
+    for cell in top_row:
+        ring = cell["geometry"]["coordinates"][0]
+        cell["geometry"]["coordinates"][0] = [[x + 0.0002, y] for x, y in ring]
+    result = import_places(geojson_file(top_row), "grid", show_progress=False)
+    assert result.updated == 2
+
+
+def test_an_open_ring_is_refused_by_index():
+    """A ring whose last position is not its first is refused, though Shapely would close it."""
+    build_city()
+    open_square = box_at(0)
+    open_square["coordinates"][0] = open_square["coordinates"][0][:-1] + [[119.7, 39.9005]]
+    reasons = errors_by_index(refused([new_cell(9, box_at(2)), new_cell(10, open_square)], "grid"))
+    assert list(reasons) == [1]
+    assert "polygon 0, ring 0 is not closed" in reasons[1]
+
+
+def test_overlaps_and_gaps_between_districts_are_warnings_not_refusals():
+    """Districts overlapping each other or leaving a hole import, with warnings."""
+    layout = [(c, r) for r in range(3) for c in range(3) if (c, r) != (1, 1)]
+    districts = [
+        feature(f"13039{i + 1}", f"区{i + 1}", box_at(c, r)) for i, (c, r) in enumerate(layout)
+    ]
+    districts.append(feature("130399", "压线区", box_at(5, 0, dx=-0.0025)))  # on 130393
+    result = import_places(geojson_file(districts), "district", show_progress=False)
+    assert result.created == 9
+    assert len(result.warnings) == 2
+    overlap, gap = result.warnings
+    assert overlap.startswith("130393: overlaps 130399 by")
+    assert gap.startswith("gap of ") and "between neighbouring places near 119.70" in gap
+    assert District.objects.count() == 9
+
+
+def test_street_overlaps_are_compared_with_stored_streets():
+    """A street drawn over a stored street of another code draws a warning naming both."""
+    city = build_city()
+    street = feature("130391002", "新街道", city.layers["street"][0]["geometry"])
+    result = import_places(geojson_file([street]), "street", show_progress=False)
+    assert result.created == 1
+    assert result.warnings == [
+        "130391002: identical to 130391001 under another code",
+    ]
+
+
+def test_parents_left_bare_or_spilled_out_of_are_warnings():
+    """A district its streets leave half bare, and cells reaching outside their community,
+    import with a warning naming the parent and the area."""
+    layers = city_layers(rows=2, cols=2)
+    import_places(geojson_file(layers["district"]), "district", show_progress=False)
+    half = copy.deepcopy(layers["street"])
+    west, south, east, north = 119.6, 39.933, 119.602, 39.935
+    half[0]["geometry"] = square(west, (south + north) / 2, east, north)
+    result = import_places(geojson_file(half), "street", show_progress=False)
+    # Half of the 0.002° × 0.002° district (about 37,900 m²).
+    assert result.warnings == ["130391: 18962 m² of it lies in none of its parts"]
+    import_places(geojson_file(layers["street"]), "street", show_progress=False)
+    import_places(geojson_file(layers["community"]), "community", show_progress=False)
+    result = import_places(geojson_file(layers["grid"]), "grid", show_progress=False)
+    assert result.warnings == []
+    outside = import_places(geojson_file([new_cell(9, box_at(0))]), "grid", show_progress=False)
+    assert [w.split(" reach ")[0] for w in outside.warnings] == ["130391001001: its parts"]
+
+
+# -- input from outside ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("北\x00街", "(U+0000) at position 1"),
+        ("网格\u202e321", "(U+202E) at position 2"),
+        ("零\u200b宽", "(U+200B) at position 1"),
+        ("\ud800", "(U+D800) at position 0"),
+        ("换\n行", "(U+000A) at position 1"),
+        (["列表"], "property 'name' must be text"),
+        ({"zh": "网格"}, "property 'name' must be text"),
+        (1.5, "property 'name' must be text"),
+    ],
+)
+def test_control_or_invisible_characters_in_a_name_are_refused(name, expected):
+    """A NUL byte, a bidi override, a zero-width space, a lone surrogate or a non-text name
+    is refused with the character's code point and position; nothing is stored."""
+    build_city()
+    exc = refused([new_cell(9, box_at(0), name=name)], "grid")
+    assert expected in exc.errors[0].reason
+    assert counts() == (1, 1, 1, 4)
+
+
+def test_odd_characters_in_codes_are_refused_for_places_and_zones():
+    """A code with a NUL byte or an invisible character is refused at every level."""
+    city = build_city()
+    exc = refused([feature("130391\x00001001009", "网格", box_at(0))], "grid")
+    assert "property 'code' contains a control or invisible character (U+0000)" in (
+        exc.errors[0].reason
+    )
+    zone = feature("ZR\u200d1", "责任区", None, cells=[city.cells[0].code])
+    exc = refused([zone], "responsibility")
+    assert "(U+200D) at position 2" in exc.errors[0].reason
+    assert not ResponsibilityZone.objects.exists()
+
+
+def test_a_full_width_space_in_a_name_is_kept():
+    """Ordinary Chinese typography (the ideographic space) is not odd."""
+    build_city()
+    import_places(geojson_file([new_cell(9, box_at(0), name="东　街")]), "grid")
+    assert GridCell.objects.get(code="130391001001009").name == "东　街"
+
+
+@pytest.mark.parametrize(
+    "number", ["NaN", "Infinity", "-Infinity", "1e400", "1" + "0" * 400, "-1e999"]
+)
+def test_non_finite_or_huge_coordinates_are_refused_by_index(number):
+    """NaN, infinities and numbers beyond a float are refused per feature; nothing is stored."""
+    build_city()
+    good = json.dumps(new_cell(9, box_at(0)))
+    bad = json.dumps(new_cell(10, box_at(2))).replace("119.702", number, 1)
+    text = f'{{"type": "FeatureCollection", "features": [{good}, {bad}]}}'
+    with pytest.raises(ImportRefused) as info:
+        import_places(io.StringIO(text), "grid", show_progress=False)
+    assert [(e.index, e.code) for e in info.value.errors] == [(1, "130391001001010")]
+    assert "coordinates must be finite numbers" in info.value.errors[0].reason
+    assert counts() == (1, 1, 1, 4)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"type": "FeatureCollection", "features": [' + "9" * 5000 + "]}", "number too long"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_unreadable_numbers_and_nesting_refuse_the_file(text, expected):
+    """A 5,000-digit integer or JSON nested 100,000 deep refuses the file with one line."""
+    with pytest.raises(ImportRefused) as info:
+        import_places(io.StringIO(text), "district", show_progress=False)
+    assert [e.index for e in info.value.errors] == [-1]
+    assert expected in info.value.errors[0].reason
+    assert counts() == (0, 0, 0, 0)
+
+
+# -- repair ------------------------------------------------------------------------
+
+
+def test_repair_mends_a_bowtie_and_reports_it_by_index_and_code():
+    """With ``repair`` a self-intersecting cell is stored valid and listed with its areas."""
+    build_city()
+    bowtie = copy.deepcopy(BOWTIE)
+    features = [new_cell(9, box_at(3)), new_cell(10, bowtie)]
+    exc = refused(features, "grid")
+    assert "Self-intersection" in exc.errors[0].reason
+    assert "(import with --repair to mend it)" in exc.errors[0].reason
+    result = import_places(geojson_file(features), "grid", show_progress=False, repair=True)
+    assert result.created == 2
+    # Repairs come first; the new cells also lie outside their community.
+    assert result.warnings[1:] == ["130391001001: its parts reach 14221 m² beyond it"]
+    note = result.warnings[0]
+    assert note.startswith("#1 (130391001001010): repaired a self-intersecting outline: ")
+    # The bow-tie's signed halves cancel before; its two triangles keep half the square after.
+    assert " 0 m² before, " in note
+    stored = GridCell.objects.get(code="130391001001010")
+    assert stored.geometry["type"] in ("Polygon", "MultiPolygon")
+    assert 4_000 < stored.area_m2 < 5_000
+    assert f"{stored.area_m2:.0f} m² after" in note
+
+
+def test_import_places_command_repairs_and_prints_every_repaired_feature(tmp_path):
+    """``import-places --repair`` prints one line per repaired feature after the counts."""
+    build_city()
+    path = tmp_path / "cells.geojson"
+    path.write_text(json.dumps(feature_collection([new_cell(10, copy.deepcopy(BOWTIE))])))
+    out = io.StringIO()
+    call_command(
+        "import_places", str(path), level="grid", repair=True, no_progress=True, stdout=out
+    )
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "grid: 1 items: 1 created, 0 updated"
+    assert lines[1] == "2 warnings:"
+    assert lines[2].startswith("  #0 (130391001001010): repaired a self-intersecting outline")
+    assert lines[3].startswith("  130391001001: its parts reach ")
+
+
+def test_import_places_command_takes_the_overlap_tolerance(tmp_path):
+    """``--overlap-percent`` and ``--overlap-m2`` loosen the overlap check; bad values refuse."""
+    city = build_city()
+    west, south = city.vertex(1, 2)
+    _east, north = city.vertex(0, 2)
+    path = tmp_path / "cells.geojson"
+    reaching = new_cell(17, square(west - 0.0001, south, west + 0.0009, north))
+    path.write_text(json.dumps(feature_collection([reaching])))
+    with pytest.raises(CommandError, match="overlaps stored cell"):
+        call_command("import_places", str(path), level="grid", no_progress=True)
+    out = io.StringIO()
+    call_command(
+        "import_places",
+        str(path),
+        "--overlap-percent=20",
+        "--overlap-m2=5000",
+        level="grid",
+        no_progress=True,
+        stdout=out,
+    )
+    assert "1 created" in out.getvalue()
+    with pytest.raises(CommandError, match="--overlap-percent must be 0-100"):
+        call_command("import_places", str(path), "--overlap-percent=150", level="grid")
+
+
+# -- in the reader's language --------------------------------------------------------
+
+
+def test_refusals_are_in_chinese_by_default(tmp_path):
+    """The command reports refusals in Simplified Chinese, the default language."""
+    city = build_city()
+    ring = city.layers["grid"][0]["geometry"]
+    features = [
+        new_cell(9, None),
+        new_cell(10, ring),
+        feature("130391001001011", "北\x00街", box_at(4)),
+        feature("13039100100100X", "坏编码", box_at(6)),
+    ]
+    path = tmp_path / "bad.geojson"
+    path.write_text(json.dumps(feature_collection(features)))
+    with translation.override("zh-hans"), pytest.raises(CommandError) as info:
+        call_command("import_places", str(path), level="grid", no_progress=True)
+    message = str(info.value)
+    assert message.splitlines()[0] == "4 个条目中有 4 个无效；未导入任何内容"
+    assert "#0 (130391001001009): 缺少几何图形" in message
+    assert "#1 (130391001001010): 与已存储的网格 130391001001001 完全相同" in message
+    assert "#2 (130391001001011): 属性 'name' 含有控制字符或不可见字符（U+0000）" in message
+    assert "#3 (13039100100100X): 网格编码 '13039100100100X' 只能包含数字 0-9" in message
+
+
+# -- a data directory never migrated -------------------------------------------------
+
+
+def run_cli(args, data_dir, tmp_path):
+    """Run ``civicgrid`` in a subprocess on a scratch SQLite data directory."""
+    env = dict(os.environ)
+    env["CIVICGRID_DATA_DIR"] = str(data_dir)
+    env["DJANGO_SETTINGS_MODULE"] = "civicgrid.settings.dev"
+    env.pop("CIVICGRID_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "civicgrid", *args],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_imports_on_a_never_migrated_data_dir_migrate_first(tmp_path):
+    """``import-places`` and ``import-assets`` on a fresh data dir migrate, then import."""
+    districts = tmp_path / "district.geojson"
+    districts.write_text(json.dumps(feature_collection(city_layers()["district"])))
+    done = run_cli(
+        ["import-places", str(districts), "--level", "district"], tmp_path / "a", tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "数据库尚未更新" in done.stdout
+    assert "district: 共 1 条：新建 1 条" in done.stdout
+    census = tmp_path / "assets.csv"
+    census.write_text("code,name,lon,lat\n13039101001000001,井盖,119.6005,39.9345\n")
+    assets = run_cli(["import-assets", str(census)], tmp_path / "b", tmp_path)
+    assert "Traceback" not in assets.stderr
+    assert "数据库尚未更新" in assets.stdout
+    # Migrated, the census is checked (and refused: the new city has no grid yet).
+    assert assets.returncode == 1
+    assert "#0 (13039101001000001)" in assets.stderr

@@ -89,7 +89,8 @@ def test_bad_arguments_give_an_error_line_not_a_traceback(cli_env, tmp_path):
     assert bad_level[0] == 2
     assert "argument --level: invalid choice: 'town'" in bad_level[2]
     assert missing_file[0] == 1
-    assert missing_file[2].strip().endswith(f"CommandError: no such file: {missing}")
+    # In the default language, Simplified Chinese: "no such file".
+    assert missing_file[2].strip().endswith(f"CommandError: 文件不存在：{missing}")
     assert bad_crs[0] == 2
     assert "argument --crs: invalid choice: 'utm'" in bad_crs[2]
     for _code, _out, err in results:

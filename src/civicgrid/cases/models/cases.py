@@ -6,8 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.cases.choices import CaseState, Channel, CloseType
 from civicgrid.cases.models.reports import Located
+from civicgrid.core import workflow
 
-OPEN_STATES = [s for s in CaseState.values if s not in (CaseState.CLOSED, CaseState.VOIDED)]
+#: ``core.workflow.OPEN_STATES`` as the column's values (the one definition lives in core).
+OPEN_STATES = sorted(state.value for state in workflow.OPEN_STATES)
 
 
 class CaseQuerySet(models.QuerySet):

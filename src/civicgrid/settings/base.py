@@ -165,4 +165,10 @@ CIVICGRID = {
     "TILE_KEY": os.environ.get("CIVICGRID_TILE_KEY", ""),
     "TILE_ATTRIBUTION": os.environ.get("CIVICGRID_TILE_ATTRIBUTION", ""),
     "AUTH_CACHE_SECONDS": float(os.environ.get("CIVICGRID_AUTH_CACHE_SECONDS", "10")),
+    # The key ring of the case log (cases/services/auditkeys.py; docs/security.md).
+    "AUDIT_KEY": os.environ.get("CIVICGRID_AUDIT_KEY", ""),
+    "AUDIT_KEY_FILE": os.environ.get("CIVICGRID_AUDIT_KEY_FILE", ""),
+    "AUDIT_OLD_KEYS": env_list("CIVICGRID_AUDIT_OLD_KEYS", []),
+    "AUDIT_S3_BUCKET": os.environ.get("CIVICGRID_AUDIT_S3_BUCKET", ""),
+    "AUDIT_S3_RETENTION_DAYS": int(os.environ.get("CIVICGRID_AUDIT_S3_RETENTION_DAYS", "3650")),
 }

@@ -19,9 +19,10 @@ from civicgrid.assets.services import nearest_assets
 from civicgrid.cases.choices import Channel, DuplicateState, PhotoKind
 from civicgrid.cases.models import Case, Report
 from civicgrid.cases.services import access, transitions
+from civicgrid.cases.services.auditkeys import keyring
 from civicgrid.cases.services.calendar import work_calendar
 from civicgrid.cases.services.errors import CaseConflict, CaseForbidden, CaseInvalid
-from civicgrid.cases.services.events import append_event
+from civicgrid.cases.services.events import append_event, report_content
 from civicgrid.cases.services.photos import PhotoRejected, check_uploads, store_photo
 from civicgrid.cases.services.transitions import act, refresh_deadlines
 from civicgrid.categories.models import Category
@@ -244,6 +245,8 @@ def submit_report(data: ReportInput, actor=None, photos=(), api_key=None) -> Int
                     "report": report.pk,
                     "channel": data.channel,
                     "duplicate_of": duplicate_id,
+                    # The report itself, so the keyed hash covers what was reported.
+                    "content": report_content(report, report.stored_photos, keyring().active),
                 },
                 deadlines=snapshot,
             )

@@ -167,7 +167,7 @@ class CaseEvent(models.Model):
         Case, on_delete=models.PROTECT, related_name="events", verbose_name=_("case")
     )
     seq = models.PositiveIntegerField(_("sequence"))
-    action = models.CharField(_("action"), max_length=20)
+    action = models.CharField(_("action"), max_length=30)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -119,3 +119,56 @@ def test_duplicate_decisions_are_not_offered_on_the_case_page(town):
     allowed = transitions.allowed_actions_for(case, operator)
     assert "void" in allowed
     assert "merge" not in allowed and "confirm_not_duplicate" not in allowed
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_crossing_merges_queue_instead_of_deadlocking():
+    """Merging A's report into B while B's goes into A: one wins, the other gets a 409.
+
+    Both lock the lower id first, so the second waits for the first rather than holding the
+    lock the first needs (the old order, own case then target, deadlocked here).
+    """
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks and one connection per thread")
+    city = build_city()
+    condition = FilingConditionFactory()
+    UserFactory(username="op", roles=["operator"])
+    UserFactory(username="op2", roles=["operator"])
+    for _ in range(3):
+        a, b = _report(city, condition), _report(city, condition)
+        jobs = [(a["report"]["id"], b["case_id"], "op"), (b["report"]["id"], a["case_id"], "op2")]
+        clients = [Api(user, DEFAULT_PASSWORD) for _, _, user in jobs]
+        barrier = threading.Barrier(2)
+        results: list = [None, None]
+
+        def merge(index, jobs=jobs, clients=clients, barrier=barrier, results=results):
+            from django.db import connection as thread_connection
+
+            report_id, target, _ = jobs[index]
+            try:
+                barrier.wait(timeout=10)
+                response = clients[index].post(f"/reports/{report_id}/merge", {"case": target})
+                results[index] = (response.status_code, response.json())
+            except Exception as exc:  # reported below, never swallowed
+                results[index] = ("exception", repr(exc))
+            finally:
+                thread_connection.close()
+
+        threads = [threading.Thread(target=merge, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert not any(thread.is_alive() for thread in threads)
+        assert sorted(result[0] for result in results) == [200, 409], results
+        states = sorted(
+            Case.objects.filter(pk__in=[a["case_id"], b["case_id"]]).values_list(
+                "state", flat=True
+            )
+        )
+        assert states == ["reported", "voided"]

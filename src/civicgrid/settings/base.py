@@ -169,6 +169,7 @@ CIVICGRID = {
     "AUDIT_KEY": os.environ.get("CIVICGRID_AUDIT_KEY", ""),
     "AUDIT_KEY_FILE": os.environ.get("CIVICGRID_AUDIT_KEY_FILE", ""),
     "AUDIT_OLD_KEYS": env_list("CIVICGRID_AUDIT_OLD_KEYS", []),
+    "AUDIT_EXPORT_DIR": os.environ.get("CIVICGRID_AUDIT_EXPORT_DIR", ""),
     "AUDIT_S3_BUCKET": os.environ.get("CIVICGRID_AUDIT_S3_BUCKET", ""),
     "AUDIT_S3_RETENTION_DAYS": int(os.environ.get("CIVICGRID_AUDIT_S3_RETENTION_DAYS", "3650")),
 }

@@ -12,6 +12,8 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="caseevent",
             name="key_id",
-            field=models.CharField(blank=True, editable=False, max_length=16, verbose_name="key id"),
+            field=models.CharField(
+                blank=True, editable=False, max_length=16, verbose_name="key id"
+            ),
         ),
     ]

@@ -373,3 +373,34 @@ def test_postgres_refuses_update_and_delete_of_events():
         ):
             cursor.execute(sql, [param])
     assert CaseEvent.objects.filter(case_id=case_id).count() == 1
+
+
+def test_hourly_task_writes_and_exports_a_checkpoint(town, settings, tmp_path):
+    """The periodic task writes a checkpoint and exports it to CIVICGRID_AUDIT_EXPORT_DIR."""
+    from civicgrid.cases.audit_tasks import audit_checkpoint
+
+    city, _ = town
+    report(city)
+    settings.CIVICGRID = {**settings.CIVICGRID, "AUDIT_EXPORT_DIR": str(tmp_path)}
+    assert audit_checkpoint.call(reschedule=False) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["checkpoint-00000001.json"]
+
+
+def test_hourly_task_refuses_to_seal_a_damaged_log(town, caplog):
+    """When the log no longer matches the last checkpoint the task writes none and logs why."""
+    from civicgrid.cases.audit_tasks import audit_checkpoint
+    from civicgrid.cases.models import AuditCheckpoint
+
+    city, _ = town
+    case_id = report(city)
+    assert audit_checkpoint.call(reschedule=False) == 1
+    with as_database_owner() as cursor:
+        cursor.execute(
+            "DELETE FROM notify_notification WHERE event_id IN "
+            "(SELECT id FROM cases_caseevent WHERE case_id=%s)",
+            [case_id],
+        )
+        cursor.execute("DELETE FROM cases_caseevent WHERE case_id=%s", [case_id])
+    assert audit_checkpoint.call(reschedule=False) is None
+    assert AuditCheckpoint.objects.count() == 1
+    assert "audit checkpoint refused" in caplog.text

@@ -36,12 +36,19 @@ class Command(BaseCommand):
             action="store_true",
             help="also put it into CIVICGRID_AUDIT_S3_BUCKET under object lock",
         )
+        checkpoint.add_argument(
+            "--schedule",
+            action="store_true",
+            help="instead, enqueue the hourly checkpoint task for the worker",
+        )
         sub.add_parser("rotate-key", help="start signing with a new key; keep the old ones")
 
     def handle(self, *args, **options):
         action = options["action"]
         if action == "verify":
             return self._verify(options.get("case"))
+        if action == "checkpoint" and options.get("schedule"):
+            return self._schedule()
         if action == "checkpoint":
             return self._checkpoint(options.get("export"), options.get("export_s3"))
         return self._rotate()
@@ -89,6 +96,14 @@ class Command(BaseCommand):
         if export_s3:
             key = export_checkpoint_s3(checkpoint)
             self.stdout.write(_("Exported to S3 object %(key)s") % {"key": key})
+
+    def _schedule(self):
+        from civicgrid.cases.audit_tasks import ensure_checkpoint_scheduled
+
+        if ensure_checkpoint_scheduled():
+            self.stdout.write(_("The hourly checkpoint is scheduled."))
+        else:
+            self.stdout.write(_("The hourly checkpoint was already scheduled."))
 
     def _rotate(self):
         try:

@@ -38,6 +38,7 @@ __all__ = [
     "verify_all",
     "verify_case",
     "verify_checkpoints",
+    "verify_export",
     "write_checkpoint",
 ]
 
@@ -170,6 +171,25 @@ def _against_checkpoint(checkpoint) -> list[Problem]:
                 )
             )
     return problems
+
+
+def verify_export(document: bytes) -> list[Problem]:
+    """Compare an exported checkpoint with the database's copy of it.
+
+    The export is the copy the database's writers cannot reach: if the database's checkpoint
+    with that number is gone or differs, the checkpoint chain itself was rewritten.
+    """
+    try:
+        exported = json.loads(document)
+        seq, digest, root = int(exported["seq"]), exported["hash"], exported["root"]
+    except (ValueError, TypeError, KeyError):
+        return [Problem(None, "the exported checkpoint is not a checkpoint document")]
+    stored = AuditCheckpoint.objects.filter(seq=seq).defer("heads").first()
+    if stored is None:
+        return [Problem(None, f"exported checkpoint {seq} is missing from the database")]
+    if (stored.hash, stored.root) != (digest, root):
+        return [Problem(None, f"exported checkpoint {seq} differs from the database's")]
+    return []
 
 
 def verify_all(cases=None) -> tuple[int, list[Problem]]:

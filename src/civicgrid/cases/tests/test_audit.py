@@ -404,3 +404,18 @@ def test_hourly_task_refuses_to_seal_a_damaged_log(town, caplog):
     assert audit_checkpoint.call(reschedule=False) is None
     assert AuditCheckpoint.objects.count() == 1
     assert "audit checkpoint refused" in caplog.text
+
+
+def test_exported_checkpoint_exposes_a_rewritten_checkpoint_chain(town, tmp_path):
+    """Deleting every checkpoint in the database is caught by comparing with the export."""
+    city, _ = town
+    report(city)
+    export = tmp_path / "cp.json"
+    assert audit("checkpoint", "--export", str(export))[0]
+    assert audit("verify", "--checkpoint-file", str(export))[0]
+    with as_database_owner() as cursor:
+        cursor.execute("DELETE FROM cases_auditcheckpoint")
+    ok, output = audit("verify")
+    assert ok, output  # the database alone no longer knows there was a checkpoint …
+    ok, output = audit("verify", "--checkpoint-file", str(export))
+    assert not ok and "checkpoint 1" in output  # … the export does

@@ -13,6 +13,7 @@ from civicgrid.cases.services.auditing import (
     export_checkpoint,
     export_checkpoint_s3,
     verify_all,
+    verify_export,
     write_checkpoint,
 )
 from civicgrid.cases.services.auditkeys import rotate_key_file
@@ -27,6 +28,11 @@ class Command(BaseCommand):
             "verify", help="check every case's chain, state and version, and the checkpoints"
         )
         verify.add_argument("--case", help="check only this case number")
+        verify.add_argument(
+            "--checkpoint-file",
+            metavar="PATH",
+            help="also compare an exported checkpoint with the database's copy",
+        )
         checkpoint = sub.add_parser(
             "checkpoint", help="append a checkpoint over all case heads (run it hourly)"
         )
@@ -46,20 +52,27 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         action = options["action"]
         if action == "verify":
-            return self._verify(options.get("case"))
+            return self._verify(options.get("case"), options.get("checkpoint_file"))
         if action == "checkpoint" and options.get("schedule"):
             return self._schedule()
         if action == "checkpoint":
             return self._checkpoint(options.get("export"), options.get("export_s3"))
         return self._rotate()
 
-    def _verify(self, code):
+    def _verify(self, code, exported=None):
         cases = None
         if code:
             cases = Case.objects.filter(code=code)
             if not cases.exists():
                 raise CommandError(_("No case %(code)s.") % {"code": code})
         checked, problems = verify_all(cases)
+        if exported:
+            try:
+                problems += verify_export(Path(exported).read_bytes())
+            except OSError as exc:
+                raise CommandError(
+                    _("Cannot read %(path)s: %(reason)s") % {"path": exported, "reason": exc}
+                ) from exc
         for problem in problems:
             self.stderr.write(_("BROKEN: %(problem)s") % {"problem": problem})
         if problems:

@@ -419,3 +419,33 @@ def test_exported_checkpoint_exposes_a_rewritten_checkpoint_chain(town, tmp_path
     assert ok, output  # the database alone no longer knows there was a checkpoint …
     ok, output = audit("verify", "--checkpoint-file", str(export))
     assert not ok and "checkpoint 1" in output  # … the export does
+
+
+def test_s3_export_puts_the_checkpoint_under_compliance_lock(town, settings, monkeypatch):
+    """``--export-s3`` puts the document with a COMPLIANCE object lock until the retention."""
+    import boto3
+
+    from civicgrid.cases.models import AuditCheckpoint
+
+    calls = []
+
+    class FakeS3:
+        def put_object(self, **kwargs):
+            calls.append(kwargs)
+
+    monkeypatch.setattr(boto3, "client", lambda *args, **kwargs: FakeS3())
+    settings.CIVICGRID = {
+        **settings.CIVICGRID,
+        "AUDIT_S3_BUCKET": "cg-audit",
+        "AUDIT_S3_RETENTION_DAYS": 30,
+    }
+    city, _ = town
+    report(city)
+    ok, output = audit("checkpoint", "--export-s3")
+    assert ok, output
+    (call,) = calls
+    checkpoint = AuditCheckpoint.objects.get()
+    assert call["Bucket"] == "cg-audit" and call["Key"] == "audit/checkpoint-00000001.json"
+    assert call["ObjectLockMode"] == "COMPLIANCE"
+    assert call["ObjectLockRetainUntilDate"] > checkpoint.created_at
+    assert json.loads(call["Body"])["hash"] == checkpoint.hash

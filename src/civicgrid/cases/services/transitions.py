@@ -207,6 +207,7 @@ def act(case: Case | int, action: str, actor, *, role: str | None = None,
         if acting is None or acting.value not in actor.roles:
             held = role or ", ".join(sorted(actor.roles)) or "no role"
             raise workflow.RoleNotAllowed(transition.action, held, transition.roles)
+    # Imported here: the effects use this module's helpers (``_photos``, ``_department`` …).
     from civicgrid.cases.services.effects import EFFECTS, EffectContext, Step, related_cases
 
     with transaction.atomic():

@@ -15,7 +15,7 @@ OWN_COMMANDS = {
     "import-assets": "Import an asset census from CSV or GeoJSON.",
     "load-categories": "Load the category directory and the default case standard.",
     "apikey": "Create, list, revoke or purge API keys.",
-    "audit": "Verify the tamper-evident event chain of every case.",
+    "audit": "Verify the keyed case log; write and export checkpoints; rotate the key.",
 }
 
 

@@ -9,11 +9,19 @@ elsewhere (e.g. on the case row) as ``expected_head``.
 Payloads are hashed in a canonical JSON form so that the hash survives a round trip through a
 JSON column: store :func:`to_jsonable` of the payload, and re-hashing the stored value gives the
 same bytes.
+
+A plain SHA-256 chain only shows *accidental* damage: anyone who can write the table can edit an
+event and recompute every later hash. :func:`keyed_event_hash` therefore makes each link an
+HMAC-SHA256 under a secret key that lives outside the database; events name the key by id so
+keys can rotate, and :func:`verify_chain` takes the key ring to check them (``keys=``).
+:func:`merkle_root` condenses the heads of all chains into one value for the global checkpoint
+chain, so a history that disappears entirely is caught as well.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import math
 import re
@@ -32,6 +40,10 @@ __all__ = [
     "canonical_json",
     "event_hash",
     "is_hash",
+    "key_id_of",
+    "keyed_event_hash",
+    "merkle_leaf",
+    "merkle_root",
     "to_jsonable",
     "verify_chain",
 ]
@@ -119,6 +131,58 @@ def event_hash(previous_hash: str, payload: Mapping[str, Any]) -> str:
     return digest.hexdigest()
 
 
+def keyed_event_hash(previous_hash: str, payload: Mapping[str, Any], key: bytes) -> str:
+    """Return HMAC-SHA256 under ``key`` of ``previous_hash`` followed by the canonical payload.
+
+    Without the key nobody can produce a matching hash, so rewriting an event and recomputing
+    the chain after it is no longer possible for someone who can only write the database.
+    """
+    if not is_hash(previous_hash):
+        raise ValueError(f"previous_hash must be 64 lowercase hex digits, got {previous_hash!r}")
+    if not isinstance(payload, Mapping):
+        raise TypeError(f"payload must be a mapping, not {type(payload).__name__}")
+    if not isinstance(key, bytes | bytearray) or len(key) < 16:
+        raise ValueError("an audit key must be at least 16 bytes")
+    mac = hmac.new(bytes(key), digestmod=hashlib.sha256)
+    mac.update(previous_hash.encode("ascii"))
+    mac.update(canonical_json(payload))
+    return mac.hexdigest()
+
+
+def key_id_of(key: bytes) -> str:
+    """Return the public id of ``key``: 12 hex digits of a domain-separated SHA-256.
+
+    The id is stored beside each event so the verifier knows which key to use; it reveals
+    nothing useful about the key itself.
+    """
+    return hashlib.sha256(b"civicgrid-audit-key-id\x00" + bytes(key)).hexdigest()[:12]
+
+
+def merkle_leaf(*parts: Any) -> bytes:
+    """Return the canonical bytes of one Merkle leaf (e.g. case id, version, head hash)."""
+    return canonical_json(list(parts))
+
+
+def merkle_root(leaves: Iterable[bytes]) -> str:
+    """Return the hex Merkle root of ``leaves`` in order (RFC 6962 tree hashing).
+
+    Leaves and inner nodes are hashed with different one-byte prefixes so a leaf can never pass
+    for a node. The root of no leaves is SHA-256 of the empty string.
+    """
+    level = [hashlib.sha256(b"\x00" + bytes(leaf)).digest() for leaf in leaves]
+    if not level:
+        return hashlib.sha256(b"").hexdigest()
+    return _subtree(level).hex()
+
+
+def _subtree(nodes: list[bytes]) -> bytes:
+    if len(nodes) == 1:
+        return nodes[0]
+    split = 1 << ((len(nodes) - 1).bit_length() - 1)  # largest power of two below len
+    left, right = _subtree(nodes[:split]), _subtree(nodes[split:])
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
 def build_chain(
     payloads: Iterable[Mapping[str, Any]], start: str = GENESIS
 ) -> Iterator[tuple[Mapping[str, Any], str, str]]:
@@ -147,26 +211,43 @@ class ChainReport:
 
 
 def verify_chain(
-    events: Iterable[tuple[Mapping[str, Any], str, str]],
+    events: Iterable[tuple],
     *,
     start: str = GENESIS,
     expected_head: str | None = None,
+    keys: Mapping[str, bytes] | None = None,
 ) -> ChainReport:
     """Check a chain of ``(payload, stored_previous_hash, stored_hash)`` in order.
 
     The first event must link to ``start`` (GENESIS for a whole chain), each later one to the
     stored hash of the one before, and each stored hash must match its recomputed hash. When
     ``expected_head`` is given the last hash must equal it, which catches events dropped from
-    the end. Never raises for bad data; the report says where and why.
+    the end. With ``keys`` (key id → key) the chain is keyed: every event is a
+    ``(payload, previous, hash, key_id)`` and its hash must be the HMAC under that key; an
+    unkeyed or unknown-key event fails. Never raises for bad data; the report says where and why.
     """
     expected_previous = start
     checked = 0
     for index, event in enumerate(events):
         checked = index + 1
+        key = None
         try:
-            payload, stored_previous, stored_hash = event
+            if keys is None:
+                payload, stored_previous, stored_hash = event
+            else:
+                payload, stored_previous, stored_hash, key_id = event
         except (TypeError, ValueError):
             return ChainReport(False, checked, index, "event is not a (payload, previous, hash)")
+        if keys is not None:
+            key = keys.get(key_id) if isinstance(key_id, str) else None
+            if key is None:
+                return ChainReport(
+                    False,
+                    checked,
+                    index,
+                    f"event is signed with key id {key_id!r}, which is not in the key ring "
+                    "(an unkeyed event, or a key that was lost)",
+                )
         if stored_previous != expected_previous:
             return ChainReport(
                 False,
@@ -176,7 +257,11 @@ def verify_chain(
                 "(an event was dropped, inserted or reordered)",
             )
         try:
-            recomputed = event_hash(stored_previous, payload)
+            recomputed = (
+                event_hash(stored_previous, payload)
+                if key is None
+                else keyed_event_hash(stored_previous, payload, key)
+            )
         except (TypeError, ValueError) as exc:
             return ChainReport(False, checked, index, f"payload cannot be hashed: {exc}")
         if stored_hash != recomputed:

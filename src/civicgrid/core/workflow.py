@@ -118,6 +118,8 @@ class Action(StrEnum):
     rule_ownership = "rule_ownership"
     self_resolve = "self_resolve"
     mark_overdue = "mark_overdue"
+    merge = "merge"
+    confirm_not_duplicate = "confirm_not_duplicate"
 
 
 INITIAL_STATE = State.reported
@@ -189,6 +191,9 @@ class Transition:
     guards: tuple[str, ...] = ()
     #: Step of the main flow (standards notes §4.1) for grouping in docs and UIs.
     stage: str | None = None
+    #: Whether a case's page offers it among its actions. False for actions taken from
+    #: elsewhere with context the case page lacks (a duplicate decision names a report).
+    listed: bool = True
 
     @property
     def changes_state(self) -> bool:
@@ -486,6 +491,29 @@ TRANSITIONS: tuple[Transition, ...] = (
         guards=("not_already_overdue",),
         stage="supervision",
     ),
+    # Duplicate decisions (重复上报) at intake. ``merge`` is taken on the case that receives
+    # the report, so its source states say "the target is open"; the report's own case is
+    # locked with it and voided through ``void`` when the report was all it had.
+    Transition(
+        A.merge,
+        frozenset(OPEN_STATES),
+        None,
+        _roles(R.operator, R.shift_lead),
+        label_zh="合并重复上报",
+        required=("report",),
+        stage="case_building",
+        listed=False,
+    ),
+    Transition(
+        A.confirm_not_duplicate,
+        frozenset(OPEN_STATES),
+        None,
+        _roles(R.operator, R.shift_lead),
+        label_zh="确认非重复",
+        required=("report",),
+        stage="case_building",
+        listed=False,
+    ),
 )
 
 del S, R, A
@@ -768,17 +796,22 @@ def decide(
     return Decision(target_state=target_state, transition=row, source_state=facts.state)
 
 
-def allowed_actions(facts: CaseFacts, role: Role | str) -> list[Action]:
+def allowed_actions(
+    facts: CaseFacts, role: Role | str, *, include_unlisted: bool = False
+) -> list[Action]:
     """Return the actions ``role`` may take now, judged on state, role and guards only.
 
     Fields are ignored (the UI asks for them). ``resume`` is listed only when the facts give a
-    usable previous state.
+    usable previous state. Rows with ``listed=False`` (duplicate decisions, taken from the
+    intake console with a report in hand) are left out unless ``include_unlisted``.
     """
     coerced_role = _coerce_role(role)
     if coerced_role is None:
         return []
     result: list[Action] = []
     for row in _BY_ACTION.values():
+        if not (row.listed or include_unlisted):
+            continue
         if facts.state not in row.sources or coerced_role not in row.roles:
             continue
         if _failed_guard(row, facts) is not None:

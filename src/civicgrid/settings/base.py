@@ -228,6 +228,13 @@ CIVICGRID = {
     # A loopback-only trial (make run) may run without TLS and with the
     # generated secret key; see civicgrid.web.checks.
     "ALLOW_INSECURE_LOOPBACK": env_bool("CIVICGRID_ALLOW_INSECURE_LOOPBACK", False),
+    # The key ring of the case log (cases/services/auditkeys.py; docs/security.md).
+    "AUDIT_KEY": os.environ.get("CIVICGRID_AUDIT_KEY", ""),
+    "AUDIT_KEY_FILE": os.environ.get("CIVICGRID_AUDIT_KEY_FILE", ""),
+    "AUDIT_OLD_KEYS": env_list("CIVICGRID_AUDIT_OLD_KEYS", []),
+    "AUDIT_EXPORT_DIR": os.environ.get("CIVICGRID_AUDIT_EXPORT_DIR", ""),
+    "AUDIT_S3_BUCKET": os.environ.get("CIVICGRID_AUDIT_S3_BUCKET", ""),
+    "AUDIT_S3_RETENTION_DAYS": int(os.environ.get("CIVICGRID_AUDIT_S3_RETENTION_DAYS", "3650")),
 }
 
 # Login lockout (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for

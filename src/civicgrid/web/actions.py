@@ -62,7 +62,11 @@ ACTION_LABELS = {
 }
 
 # Events that are not workflow actions.
-EVENT_LABELS = {"report": _("Reported"), "merge": _("Duplicate report merged")}
+EVENT_LABELS = {
+    "report": _("Reported"),
+    "merge": _("Duplicate report merged"),
+    "confirm_not_duplicate": _("Confirmed not a duplicate"),
+}
 
 
 @dataclass(frozen=True)

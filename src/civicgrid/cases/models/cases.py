@@ -6,8 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.cases.choices import CaseState, Channel, CloseType
 from civicgrid.cases.models.reports import Located
+from civicgrid.core import workflow
 
-OPEN_STATES = [s for s in CaseState.values if s not in (CaseState.CLOSED, CaseState.VOIDED)]
+#: ``core.workflow.OPEN_STATES`` as the column's values (the one definition lives in core).
+OPEN_STATES = sorted(state.value for state in workflow.OPEN_STATES)
 
 
 class CaseQuerySet(models.QuerySet):
@@ -154,16 +156,18 @@ class CaseEvent(models.Model):
     """One step of a case: who did what, in which role, from and to which state.
 
     Append-only: each event stores the hash of the previous event of its
-    case and its own hash over its content, so editing, dropping or
-    reordering events breaks the chain (``civicgrid audit``). Evaluation is
-    computed from these rows, so they carry the deadline as it stood.
+    case and its own HMAC over its content under the audit key named by
+    ``key_id`` (kept outside the database), so editing, dropping or
+    reordering events breaks the chain even for someone who can write the
+    table (``civicgrid audit verify``). Evaluation is computed from these
+    rows, so they carry the deadline as it stood.
     """
 
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, related_name="events", verbose_name=_("case")
     )
     seq = models.PositiveIntegerField(_("sequence"))
-    action = models.CharField(_("action"), max_length=20)
+    action = models.CharField(_("action"), max_length=30)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -190,6 +194,8 @@ class CaseEvent(models.Model):
     deadlines = models.JSONField(_("deadlines at this moment"), default=dict, blank=True)
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False)
+    #: The id of the audit key whose HMAC ``hash`` is ("" only for unmigrated legacy events).
+    key_id = models.CharField(_("key id"), max_length=16, blank=True, editable=False)
 
     objects = CaseEventQuerySet.as_manager()
 
@@ -214,12 +220,17 @@ class CaseEvent(models.Model):
         raise TypeError("case events are append-only")
 
     def chain_payload(self) -> dict:
-        """Return the content the hash covers (everything but the hashes)."""
+        """Return the content the hash covers (everything but the hashes).
+
+        The key id is covered too, so an event cannot be moved under another key.
+        """
         return {
             "case": self.case_id,
             "seq": self.seq,
             "action": self.action,
             "actor": self.actor_id,
+            "actor_name": self.actor_name,
+            "key_id": self.key_id,
             "role": self.role,
             "from_state": self.from_state,
             "to_state": self.to_state,

@@ -19,16 +19,19 @@ from civicgrid.assets.services import nearest_assets
 from civicgrid.cases.choices import Channel, DuplicateState, PhotoKind
 from civicgrid.cases.models import Case, Report
 from civicgrid.cases.services import access, transitions
+from civicgrid.cases.services.auditkeys import keyring
 from civicgrid.cases.services.calendar import work_calendar
 from civicgrid.cases.services.errors import CaseConflict, CaseForbidden, CaseInvalid
-from civicgrid.cases.services.events import append_event
+from civicgrid.cases.services.events import append_event, report_content
 from civicgrid.cases.services.photos import PhotoRejected, check_uploads, store_photo
 from civicgrid.cases.services.transitions import act, refresh_deadlines
 from civicgrid.categories.models import Category
 from civicgrid.categories.services import UnknownCategory, resolve_category
+from civicgrid.core import workflow
 from civicgrid.core.coords import CoordinateError, to_wgs84
 from civicgrid.core.spatial import haversine_m
 from civicgrid.core.text import fields_with_nul
+from civicgrid.core.workflow import Action, State
 from civicgrid.org.choices import RoleName
 from civicgrid.places.services import OutsideCity, locate
 
@@ -248,6 +251,8 @@ def submit_report(data: ReportInput, actor=None, photos=(), api_key=None) -> Int
                     "report": report.pk,
                     "channel": data.channel,
                     "duplicate_of": duplicate_id,
+                    # The report itself, so the keyed hash covers what was reported.
+                    "content": report_content(report, report.stored_photos, keyring().active),
                 },
                 deadlines=snapshot,
             )
@@ -326,8 +331,27 @@ def _reporter_role(actor, channel) -> str:
     return roles[0] if roles else "client"
 
 
+def _decide_duplicate(case_id: int, action: str, report: Report, actor) -> Report:
+    """Take a duplicate decision through ``act``; refusals stay ``CaseError``s for callers."""
+    try:
+        act(case_id, action, actor, report=report.pk)
+    except workflow.NotAllowedInState as exc:
+        raise CaseConflict(exc.message, code="invalid_state") from exc
+    except workflow.RoleNotAllowed as exc:
+        raise CaseForbidden(exc.message) from exc
+    except workflow.WorkflowError as exc:
+        raise CaseInvalid(exc.message, getattr(exc, "fields", None), code=exc.code) from exc
+    report.refresh_from_db()
+    return report
+
+
 def merge_report(report: Report, target: Case, actor) -> Report:
-    """Confirm that ``report`` repeats ``target``: move it there, void its own case."""
+    """Confirm that ``report`` repeats ``target``: move it there, void its own case.
+
+    Goes through ``act`` (action ``merge`` on the target), which locks both cases in id
+    order, re-checks their states after locking and writes the target's ``merge`` event and
+    the own case's ``void`` event.
+    """
     roles = set(actor.roles)
     if not roles & {RoleName.OPERATOR, RoleName.SHIFT_LEAD}:
         raise CaseForbidden("only operators and shift leads confirm duplicates")
@@ -336,32 +360,9 @@ def merge_report(report: Report, target: Case, actor) -> Report:
         raise CaseInvalid("both cases must be visible to you", {"case": "not visible"})
     if target.pk == report.case_id:
         raise CaseInvalid("the report already belongs to that case", {"case": "same case"})
-    if target.state in ("closed", "voided"):
+    if State(target.state) not in workflow.OPEN_STATES:
         raise CaseConflict("the target case is closed or voided")
-    own = report.case
-    with transaction.atomic():
-        if own.reports.count() == 1 and own.state in ("reported", "verified"):
-            act(own, "void", actor, reason=f"重复上报，已并入案卷 {target.code}")
-        locked = Case.objects.select_for_update().get(pk=target.pk)
-        report.case = locked
-        report.duplicate_of = locked
-        report.duplicate_state = DuplicateState.CONFIRMED
-        report.save(update_fields=["case", "duplicate_of", "duplicate_state"])
-        report.photos.update(case=locked)
-        at = transitions.now()
-        append_event(
-            locked,
-            action="merge",
-            actor=actor,
-            role=sorted(roles & {RoleName.OPERATOR, RoleName.SHIFT_LEAD})[0],
-            from_state=locked.state,
-            to_state=locked.state,
-            at=at,
-            data={"report": report.pk, "from_case": own.pk},
-        )
-        locked.updated_at = at
-        locked.save(update_fields=["version", "last_event_hash", "updated_at"])
-    return report
+    return _decide_duplicate(target.pk, Action.merge.value, report, actor)
 
 
 def suggest_inspectors(case, limit: int = 5):
@@ -387,9 +388,7 @@ def suggest_inspectors(case, limit: int = 5):
 
 
 def reject_duplicate(report: Report, actor) -> Report:
-    """Record that a proposed duplicate is a separate problem."""
+    """Record, through ``act``, that a proposed duplicate is a separate problem."""
     if not set(actor.roles) & {RoleName.OPERATOR, RoleName.SHIFT_LEAD}:
         raise CaseForbidden("only operators and shift leads decide duplicates")
-    report.duplicate_state = DuplicateState.REJECTED
-    report.save(update_fields=["duplicate_state"])
-    return report
+    return _decide_duplicate(report.case_id, Action.confirm_not_duplicate.value, report, actor)

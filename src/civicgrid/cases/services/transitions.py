@@ -1,9 +1,10 @@
 """The one door for every case transition: ``act``.
 
-``act`` checks the rule in ``core.workflow``, locks the case row, applies the
-action's effects, moves the state, recomputes deadlines, appends a hash-
-chained ``CaseEvent`` and writes the outbox notices, all in one transaction.
-Nothing else writes ``Case.state``.
+``act`` checks the rule in ``core.workflow``, locks the case row (and any
+other case the action touches, in ascending id order), applies the action's
+effect from the registry in ``effects``, moves the state, recomputes
+deadlines, appends a keyed, hash-chained ``CaseEvent`` and writes the outbox
+notices, all in one transaction. Nothing else writes ``Case.state``.
 """
 
 from datetime import datetime
@@ -24,13 +25,13 @@ from civicgrid.cases.services.errors import (
     CaseNotFound,
 )
 from civicgrid.cases.services.events import append_event
-from civicgrid.categories.models import Category, FilingCondition
+from civicgrid.categories.models import Category
 from civicgrid.categories.services import UnknownCategory, resolve_category
 from civicgrid.core import deadlines as core_deadlines
 from civicgrid.core import workflow
 from civicgrid.core.text import fields_with_nul
 from civicgrid.core.timelimits import TimeLimit, TimeLimitError
-from civicgrid.core.workflow import Action, CaseFacts, Role, State
+from civicgrid.core.workflow import CaseFacts, Role, State
 from civicgrid.org.models import Department
 
 SYSTEM = None  # the actor of scheduled actions
@@ -155,141 +156,6 @@ def _photos(case, ids, actor) -> list[Photo]:
     return photos
 
 
-class _Step:
-    """What an action's effects produce for the event."""
-
-    def __init__(self):
-        self.note = ""
-        self.data: dict = {}
-        self.department_id = None
-        self.photos: list[Photo] = []
-
-
-def _apply_effects(case, action, fields, actor, at, step, calendar) -> None:
-    """Change the case's fields for ``action`` (the rule was already checked)."""
-    note = str(fields.get("note") or fields.get("reason") or "").strip()
-    step.note = note[:2000]
-    if action is Action.request_verification:
-        inspector = _inspector(fields["inspector"], case)
-        case.verifier = inspector
-        step.data = {"inspector": inspector.pk}
-    elif action is Action.file:
-        category = _category(fields["category"])
-        try:
-            condition = FilingCondition.objects.get(
-                pk=int(fields["filing_condition"]), category=category, active=True
-            )
-        except (FilingCondition.DoesNotExist, TypeError, ValueError):
-            raise CaseInvalid(
-                "the filing condition does not belong to the category",
-                {"filing_condition": "not a condition of this category"},
-            ) from None
-        case.category = category
-        case.filing_condition = condition
-        case.handling_limit = condition.time_limit.to_dict()
-        from civicgrid.cases.services.routing import suggest_department
-
-        suggestion = suggest_department(case)
-        case.suggested_department = suggestion.department
-        case.routing_reason = suggestion.reason
-        step.data = {
-            "category": category.pk,
-            "filing_condition": condition.pk,
-            "handling_limit": case.handling_limit,
-            "suggested_department": suggestion.department.pk if suggestion.department else None,
-        }
-    elif action in (Action.dispatch, Action.rule_ownership):
-        department = _department(fields["department"], case)
-        if case.handling_limit is None:
-            raise CaseInvalid("file the case before dispatching it", {"department": "not filed"})
-        case.department = department
-        step.department_id = department.pk
-        step.data = {
-            "suggested_department": case.suggested_department_id,
-            "override": case.suggested_department_id not in (None, department.pk),
-        }
-        if case.handling_started_at is None:
-            case.handling_started_at = at
-            limit = TimeLimit.from_dict(case.handling_limit)
-            case.handling_due = core_deadlines.due(calendar, at, limit)
-    elif action is Action.return_:
-        step.department_id = case.department_id
-        step.data = {"department": case.department_id}
-        case.department = None
-        case.pending_extension = None
-    elif action is Action.request_extension:
-        extension = _time_limit(fields["extension"], "extension")
-        case.pending_extension = {
-            **extension.to_dict(),
-            "requested_by": getattr(actor, "pk", None),
-        }
-        step.data = {"extension": extension.to_dict()}
-    elif action is Action.grant_extension:
-        requested = TimeLimit.from_dict(case.pending_extension)
-        granted = (
-            _time_limit(fields["extension"], "extension") if fields.get("extension") else requested
-        )
-        if case.handling_due is not None:
-            case.handling_due = core_deadlines.extend(calendar, case.handling_due, granted)
-        case.pending_extension = None
-        step.data = {"extension": granted.to_dict()}
-    elif action is Action.deny_extension:
-        step.data = {
-            "extension": {k: v for k, v in case.pending_extension.items() if k != "requested_by"}
-        }
-        case.pending_extension = None
-    elif action is Action.suspend:
-        case.previous_state = case.state
-        case.pauses = [*case.pauses, [_iso(at), None]]
-    elif action is Action.resume:
-        started = _parse_iso(case.pauses[-1][0])
-        case.pauses = [*case.pauses[:-1], [case.pauses[-1][0], _iso(at)]]
-        case.previous_state = ""
-        if case.handling_due is not None and started < case.handling_due:
-            limit = TimeLimit.from_dict(case.handling_limit)
-            if limit.continuous:
-                case.handling_due = case.handling_due + (at - started)
-            else:
-                paused = calendar.working_seconds_between(started, at)
-                case.handling_due = calendar.add_working_seconds(case.handling_due, paused)
-        step.data = {"suspended_at": _iso(started)}
-    elif action is Action.resolve:
-        step.photos = _photos(case, fields["photos"], actor)
-        case.last_resolved_at = at
-        case.last_check_passed = False
-        late = case.handling_due is not None and at > case.handling_due
-        case.handling_overdue = case.handling_overdue or late
-        step.department_id = case.department_id
-        step.data = {"photos": [p.pk for p in step.photos], "on_time": not late}
-    elif action is Action.check:
-        passed = fields["passed"]
-        step.photos = _photos(case, fields.get("photos") or [], actor)
-        case.last_check_passed = passed
-        step.department_id = case.department_id
-        step.data = {"passed": passed, "photos": [p.pk for p in step.photos]}
-    elif action is Action.close:
-        close_type = fields.get("close_type") or ("overdue" if case.handling_overdue else "normal")
-        case.close_type = close_type
-        case.closed_at = at
-        step.data = {"close_type": close_type, "handling_overdue": case.handling_overdue}
-    elif action is Action.self_resolve:
-        case.close_type = "self_resolved"
-        case.closed_at = at
-        step.photos = _photos(case, fields.get("photos") or [], actor)
-        step.data = {"close_type": "self_resolved"}
-    elif action is Action.urge:
-        case.urge_count += 1
-        step.department_id = case.department_id
-    elif action is Action.mark_overdue:
-        case.overdue_marked_due = case.current_due
-        if case.stage == "handle":
-            case.handling_overdue = True
-        step.department_id = case.department_id
-        step.data = {"stage": case.stage, "due": _iso(case.current_due)}
-    elif action is Action.refer_to_experts:
-        step.department_id = case.department_id
-
-
 def refresh_deadlines(case: Case, at: datetime, calendar, entered: bool) -> dict:
     """Set the stage deadline for the case's state; return the snapshot for the event."""
     state = State(case.state)
@@ -358,10 +224,17 @@ def act(case: Case | int, action: str, actor, *, role: str | None = None,
         if acting is None or acting.value not in actor.roles:
             held = role or ", ".join(sorted(actor.roles)) or "no role"
             raise workflow.RoleNotAllowed(transition.action, held, transition.roles)
+    # Imported here: the effects use this module's helpers (``_photos``, ``_department`` …).
+    from civicgrid.cases.services.effects import EFFECTS, EffectContext, Step, related_cases
+
     with transaction.atomic():
         if actor is not SYSTEM and not access.visible_cases(actor).filter(pk=case_id).exists():
             raise CaseNotFound("no such case")
-        locked = _lock(case_id)
+        # Every case the action touches is locked in ascending id order, so two actions
+        # over the same pair of cases (crossing merges) queue instead of deadlocking.
+        ids = sorted({case_id, *related_cases(transition.action, fields)})
+        locks = {pk: _lock(pk) for pk in ids}
+        locked = locks[case_id]
         if expected_version is not None and expected_version != locked.version:
             raise CaseConflict(
                 f"the case is at version {locked.version}, not {expected_version}; reload it"
@@ -371,9 +244,15 @@ def act(case: Case | int, action: str, actor, *, role: str | None = None,
             raise CaseForbidden("only the department the case is dispatched to may do this")
         at = now()
         calendar = work_calendar()
-        step = _Step()
+        step = Step()
+        note = str(fields.get("note") or fields.get("reason") or "").strip()
+        step.note = note[:2000]
         from_state = locked.state
-        _apply_effects(locked, transition.action, fields, actor, at, step, calendar)
+        context = EffectContext(locked, fields, actor, acting, at, calendar, step, locks)
+        EFFECTS[transition.action].apply(context)
+        if step.photos:
+            # The event covers what the photos show, not only which rows they are.
+            step.data = {**step.data, "photo_sha256": [p.sha256 for p in step.photos]}
         locked.state = decision.target_state.value
         entered = decision.changes_state
         snapshot = refresh_deadlines(locked, at, calendar, entered)

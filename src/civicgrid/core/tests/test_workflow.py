@@ -188,6 +188,20 @@ SPEC: dict[Action, dict[str, Any]] = {
         "required": set(),
         "guards": {"not_already_overdue"},
     },
+    A.merge: {
+        "sources": set(S) - {S.closed, S.voided},
+        "target": None,
+        "roles": {R.operator, R.shift_lead},
+        "required": {"report"},
+        "guards": set(),
+    },
+    A.confirm_not_duplicate: {
+        "sources": set(S) - {S.closed, S.voided},
+        "target": None,
+        "roles": {R.operator, R.shift_lead},
+        "required": {"report"},
+        "guards": set(),
+    },
 }
 
 #: Fields that satisfy every action (extra fields are ignored by decide).
@@ -202,6 +216,7 @@ FULL_FIELDS: dict[str, Any] = {
     "passed": True,
     "close_type": "normal",
     "inspector": "inspector-1",
+    "report": 7,
 }
 
 #: Facts under which every guard holds.
@@ -685,7 +700,7 @@ def test_allowed_actions_agrees_with_decide(state, role):
     """An action is listed exactly when decide accepts it with complete fields."""
     for extra in (HAPPY, {"pending_extension": True}, {k: not v for k, v in HAPPY.items()}):
         facts = facts_for(state, **extra)
-        listed = allowed_actions(facts, role)
+        listed = allowed_actions(facts, role, include_unlisted=True)
         for action in Action:
             try:
                 decide(facts, action, role, FULL_FIELDS)
@@ -693,6 +708,15 @@ def test_allowed_actions_agrees_with_decide(state, role):
                 assert action not in listed
             else:
                 assert action in listed
+
+
+def test_unlisted_actions_are_left_out_of_a_cases_actions():
+    """Duplicate decisions need a report in hand, so a case's action list never offers them."""
+    facts = facts_for(S.reported)
+    offered = allowed_actions(facts, R.operator)
+    assert A.merge not in offered and A.confirm_not_duplicate not in offered
+    everything = allowed_actions(facts, R.operator, include_unlisted=True)
+    assert A.merge in everything and A.confirm_not_duplicate in everything
 
 
 # ---------------------------------------------------------------------------------------------
@@ -780,6 +804,7 @@ FIELD_STRATEGIES = {
     "reason": _text,
     "department": _text,
     "inspector": _text,
+    "report": st.one_of(_missing_values, st.sampled_from([7, "7"])),
     "extension": st.one_of(_missing_values, st.just({"working_hours": 4}), st.just("2d")),
     "note": _text,
     "photos": st.one_of(

@@ -11,7 +11,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0030_report_submitted_by_key"),
+        ("cases", "0011_report_submitted_by_key"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0005_case_time_indexes"),
+        ("cases", "0010_caseevent_action_length"),
         ("org", "0002_initial"),
     ]
 

@@ -39,7 +39,10 @@ def display_geometry(geojson: dict) -> dict:
 
 
 def case_feature(case) -> dict:
-    """Return a case's cell outline as a GeoJSON feature for the case map."""
+    """Return a case's cell outline as a GeoJSON feature for the case map.
+
+    ``case_queryset`` fetches the cell's outline (and no other place's) for this.
+    """
     cell = case.grid_cell
     return {
         "type": "Feature",

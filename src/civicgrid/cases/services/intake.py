@@ -26,7 +26,7 @@ from civicgrid.cases.services.photos import PhotoRejected, check_uploads, store_
 from civicgrid.cases.services.transitions import act, refresh_deadlines
 from civicgrid.categories.models import Category
 from civicgrid.categories.services import UnknownCategory, resolve_category
-from civicgrid.core.coords import CoordinateError, to_wgs84
+from civicgrid.core.coords import WGS84, CoordinateError, to_wgs84
 from civicgrid.core.spatial import haversine_m
 from civicgrid.org.choices import RoleName
 from civicgrid.places.services import OutsideCity, locate
@@ -43,7 +43,7 @@ class ReportInput:
     lon: float
     lat: float
     description: str
-    crs: str = "wgs84"
+    crs: str = WGS84
     address: str = ""
     category: str | int | None = None
     asset_code: str = ""

@@ -22,7 +22,7 @@ from civicgrid.common.importing import (
     read_feature_collection,
 )
 from civicgrid.core.codes import CodeError, validate_code
-from civicgrid.core.coords import CoordinateError, to_wgs84
+from civicgrid.core.coords import SAME_AS_WGS84, WGS84, CoordinateError, to_wgs84
 from civicgrid.core.geometry import GeometryError, area_m2, parse_area, to_geojson
 from civicgrid.places.choices import PlaceLevel
 from civicgrid.places.models import (
@@ -62,7 +62,7 @@ class _Valid:
 
 
 def import_places(
-    source, level: str, crs: str = "wgs84", show_progress: bool | None = None
+    source, level: str, crs: str = WGS84, show_progress: bool | None = None
 ) -> ImportResult:
     """Import the FeatureCollection in ``source`` as places of ``level``."""
     level = PlaceLevel(level)
@@ -99,7 +99,7 @@ def _geometry(feature, crs: str):
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise GeometryError("item is not a GeoJSON Feature")
     geom = parse_area(feature.get("geometry"))
-    if crs not in ("wgs84", "cgcs2000"):
+    if crs not in SAME_AS_WGS84:
 
         def convert(xy):
             lon, lat = to_wgs84(xy[:, 0], xy[:, 1], crs)

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from civicgrid.common.importing import ImportRefused
+from civicgrid.core.coords import CRS_VALUES, WGS84
 from civicgrid.places.choices import PlaceLevel
 from civicgrid.places.services import import_places
 
@@ -20,8 +21,8 @@ class Command(BaseCommand):
         parser.add_argument("--level", required=True, choices=PlaceLevel.values)
         parser.add_argument(
             "--crs",
-            default="wgs84",
-            choices=["wgs84", "gcj02", "bd09", "cgcs2000"],
+            default=WGS84,
+            choices=CRS_VALUES,
             help="coordinate system of the file (stored as WGS-84)",
         )
         parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")

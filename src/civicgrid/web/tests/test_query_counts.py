@@ -215,3 +215,15 @@ def test_case_pages_read_only_their_cell_outline(city, clock, name):
     assert outlines and all('"places_gridcell"."geometry"' in sql for sql in outlines)
     for table in ("places_district", "places_street", "places_community"):
         assert not any(f'"{table}"."geometry"' in sql for sql in outlines), table
+
+
+def test_the_admin_case_list_reads_no_district_outline(city, clock, client):
+    """The admin's case list shows district names without loading their outlines."""
+    from django.contrib.auth import get_user_model
+
+    add_cases(city)
+    client.force_login(get_user_model().objects.create_superuser("root", password="x"))
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/admin/cases/case/").status_code == 200
+    listed = [q["sql"] for q in captured.captured_queries if 'FROM "cases_case"' in q["sql"]]
+    assert listed and not any('"geometry"' in sql for sql in listed)

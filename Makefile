@@ -7,15 +7,23 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run demo test test-postgres bench lint format messages browser clean
+.PHONY: install run demo test test-postgres bench lint format messages browser constraints clean
 
 install: $(STAMP) node_modules/.package-lock.json
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every package to the version CI tested, so a fresh install matches it.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+# After changing dependencies in pyproject.toml: install what is new, then pin what is installed.
+constraints:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	{ echo "# Exact versions CI tests with; regenerate with make constraints (pip freeze)."; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^#'; } > constraints.txt
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

@@ -7,6 +7,26 @@ fixtures here only wire them to pytest-django.
 import os
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Hypothesis profiles. No deadline anywhere: on a loaded machine (CI, a laptop
+# running the suite beside a browser) a 200 ms deadline fails correct code as
+# FlakyFailure. "ci" also draws the same examples on every run, so a red build
+# is reproducible and never a dice roll; run without CI to explore new inputs.
+# Registered here, before any test module is imported, so every ``@settings``
+# decorator inherits them; HYPOTHESIS_PROFILE picks another one.
+settings.register_profile("civicgrid", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Spelled out, not left to the "ci" profile newer hypothesis versions bring along.
+settings.register_profile(
+    "ci",
+    settings.get_profile("civicgrid"),
+    derandomize=True,
+    database=None,
+    print_blob=True,
+)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "civicgrid")
+)
 
 # Playwright's sync API runs an event loop in the test thread; Django refuses
 # ORM calls from a thread with a running loop unless told it is safe, which

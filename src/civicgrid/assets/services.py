@@ -24,7 +24,7 @@ from civicgrid.common.importing import (
     read_text,
 )
 from civicgrid.core.codes import CodeError, normalize_category_code, parse_asset_code
-from civicgrid.core.coords import CoordinateError, to_wgs84
+from civicgrid.core.coords import WGS84, CoordinateError, to_wgs84
 from civicgrid.core.spatial import PointIndex
 from civicgrid.org.models import Department
 
@@ -75,7 +75,7 @@ def _float(value) -> float | None:
 _CHECKED = ("code", "name")
 
 
-def import_assets(source, crs: str = "wgs84", show_progress: bool | None = None) -> ImportResult:
+def import_assets(source, crs: str = WGS84, show_progress: bool | None = None) -> ImportResult:
     """Import an asset census from CSV or GeoJSON, all or nothing; update by code."""
     name = str(source) if isinstance(source, str | Path) else getattr(source, "name", "")
     rows = _rows_from(source, name)

@@ -25,6 +25,10 @@ class CaseAdmin(ReadOnlyAdmin):
     search_fields = ("code", "description")
     list_select_related = ("category", "department", "district")
 
+    def get_queryset(self, request):
+        """Return the cases without the district's outline (the list shows its name)."""
+        return super().get_queryset(request).defer("district__geometry")
+
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(ReadOnlyAdmin):

@@ -1,11 +1,12 @@
 """API schemas of the cases app."""
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from ninja import Field, Schema
 
 from civicgrid.api.types import DbId
+from civicgrid.core.coords import WGS84, CrsName
 from civicgrid.places.schemas import Latitude, Longitude
 
 
@@ -15,7 +16,7 @@ class ReportIn(Schema):
     channel: str = Field(max_length=20)
     lon: Longitude
     lat: Latitude
-    crs: Literal["wgs84", "gcj02", "bd09", "cgcs2000"] = "wgs84"
+    crs: CrsName = WGS84
     description: str = Field(min_length=1, max_length=4000)
     address: str = Field("", max_length=200)
     category: str | None = Field(None, description="category id, 5-digit code or kind:code")

@@ -17,19 +17,35 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import TypeAlias
+from typing import Final, Literal, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "BD09",
+    "CGCS2000",
     "CRS_VALUES",
+    "GCJ02",
+    "SAME_AS_WGS84",
+    "WGS84",
     "CoordinateError",
+    "CrsName",
     "from_wgs84",
     "to_wgs84",
 ]
 
-CRS_VALUES: tuple[str, ...] = ("wgs84", "gcj02", "bd09", "cgcs2000")
+# The names of the coordinate systems, defined here once: choices, API schemas,
+# command options, settings and tile presets all refer to these constants.
+WGS84: Final = "wgs84"
+GCJ02: Final = "gcj02"
+BD09: Final = "bd09"
+CGCS2000: Final = "cgcs2000"
+CRS_VALUES: tuple[str, ...] = (WGS84, GCJ02, BD09, CGCS2000)
+#: Systems whose coordinates are used as they are (CGCS2000: see the module docstring).
+SAME_AS_WGS84: frozenset[str] = frozenset({WGS84, CGCS2000})
+#: The type of a coordinate system name in API schemas (an enum of ``CRS_VALUES``).
+CrsName = Literal[CRS_VALUES]  # type: ignore[valid-type]
 
 # Krasovsky 1940 ellipsoid parameters used by the published GCJ-02 algorithm.
 _KRASOVSKY_A = 6378245.0
@@ -68,9 +84,9 @@ def to_wgs84(lon: CoordinateInput, lat: CoordinateInput, crs: str):
     feed whole columns without a Python loop.
     """
     lons, lats, scalar = _validated(lon, lat, crs)
-    if crs == "gcj02":
+    if crs == GCJ02:
         lons, lats = _gcj02_to_wgs84(lons, lats)
-    elif crs == "bd09":
+    elif crs == BD09:
         lons, lats = _gcj02_to_wgs84(*_bd09_to_gcj02(lons, lats))
     return _result(lons, lats, scalar)
 
@@ -82,9 +98,9 @@ def from_wgs84(lon: CoordinateInput, lat: CoordinateInput, crs: str):
     coordinates to a Chinese map SDK or API that expects its own system.
     """
     lons, lats, scalar = _validated(lon, lat, crs)
-    if crs == "gcj02":
+    if crs == GCJ02:
         lons, lats = _wgs84_to_gcj02(lons, lats)
-    elif crs == "bd09":
+    elif crs == BD09:
         lons, lats = _gcj02_to_bd09(*_wgs84_to_gcj02(lons, lats))
     return _result(lons, lats, scalar)
 

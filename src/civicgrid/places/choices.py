@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core import coords
+
 
 class PlaceLevel(models.TextChoices):
     """The layers ``import-places`` accepts, from largest to smallest."""
@@ -18,7 +20,7 @@ class PlaceLevel(models.TextChoices):
 class Crs(models.TextChoices):
     """Coordinate systems accepted at the edges; storage is always WGS-84."""
 
-    WGS84 = "wgs84", "WGS-84"
-    GCJ02 = "gcj02", _("GCJ-02 (AMap, Tencent)")
-    BD09 = "bd09", _("BD-09 (Baidu)")
-    CGCS2000 = "cgcs2000", "CGCS2000"
+    WGS84 = coords.WGS84, "WGS-84"
+    GCJ02 = coords.GCJ02, _("GCJ-02 (AMap, Tencent)")
+    BD09 = coords.BD09, _("BD-09 (Baidu)")
+    CGCS2000 = coords.CGCS2000, "CGCS2000"

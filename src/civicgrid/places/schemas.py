@@ -1,10 +1,11 @@
 """API schemas of the places app."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from ninja import Field, Schema
 
-CrsName = Literal["wgs84", "gcj02", "bd09", "cgcs2000"]
+from civicgrid.core.coords import WGS84, CrsName
+
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 
@@ -35,13 +36,13 @@ class LocateQuery(Schema):
 
     lon: Longitude
     lat: Latitude
-    crs: CrsName = "wgs84"
+    crs: CrsName = WGS84
 
 
 class LocateBatchIn(Schema):
     """Many points to locate at once; ``points`` are ``[lon, lat]`` pairs."""
 
-    crs: CrsName = "wgs84"
+    crs: CrsName = WGS84
     points: Annotated[
         list[tuple[Longitude, Latitude]], Field(min_length=1, max_length=MAX_BATCH_POINTS)
     ]

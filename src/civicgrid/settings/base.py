@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.coords import WGS84
 from civicgrid.settings.csp import content_security_policy, photo_origins
 from civicgrid.settings.env import (
     cache,
@@ -205,7 +206,7 @@ CIVICGRID = {
     "API_TOKEN_DAYS": int(os.environ.get("CIVICGRID_API_TOKEN_DAYS", "30")),
     "TILE_PRESET": os.environ.get("CIVICGRID_TILE_PRESET", "osm"),
     "TILE_URL": os.environ.get("CIVICGRID_TILE_URL", ""),
-    "TILE_CRS": os.environ.get("CIVICGRID_TILE_CRS", "wgs84"),
+    "TILE_CRS": os.environ.get("CIVICGRID_TILE_CRS", WGS84),
     "TILE_KEY": os.environ.get("CIVICGRID_TILE_KEY", ""),
     "TILE_ATTRIBUTION": os.environ.get("CIVICGRID_TILE_ATTRIBUTION", ""),
     "AUTH_CACHE_SECONDS": float(os.environ.get("CIVICGRID_AUTH_CACHE_SECONDS", "10")),

@@ -2,6 +2,12 @@
 
 Never downloads a browser: the tests use ``/usr/bin/chromium`` (installed by
 ``make browser``) and are skipped where it is missing.
+
+Deterministic under load: nothing here sleeps for a fixed time. ``settle``
+waits for conditions (page loaded, fonts loaded, every visible map drawn,
+nothing marked ``aria-busy``, two frames painted) before a screenshot or an
+axe check, and pages open with "reduce motion" so charts draw without
+animation. (Not "network idle": the command screen keeps an event stream open.)
 """
 
 from contextlib import contextmanager
@@ -49,10 +55,26 @@ def chromium():
 def new_page(browser, viewport: str = "laptop", **options):
     """Open a fresh context (own cookies) with a viewport; return its page."""
     width, height = VIEWPORTS[viewport]
-    context = browser.new_context(
-        viewport={"width": width, "height": height}, locale="zh-CN", **options
-    )
+    options.setdefault("locale", "zh-CN")
+    options.setdefault("reduced_motion", "reduce")
+    context = browser.new_context(viewport={"width": width, "height": height}, **options)
     return context.new_page()
+
+
+#: True once fonts are in, no region is busy and every visible map has its view (``map.js``).
+_SETTLED = """() => document.readyState === "complete"
+  && document.fonts.status === "loaded"
+  && !document.querySelector("[aria-busy='true']")
+  && Array.from(document.querySelectorAll(".leaflet-container"))
+       .filter(m => m.offsetParent !== null)
+       .every(m => m.dataset.mapReady === "1")"""
+
+
+def settle(page, timeout: float = 15_000) -> None:
+    """Wait until the page is still: loaded, nothing busy, maps drawn, frames painted."""
+    page.wait_for_load_state("load", timeout=timeout)
+    page.wait_for_function(_SETTLED, timeout=timeout)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
 def login(page, base_url: str, username: str, password: str = DEMO_PASSWORD) -> None:
@@ -69,12 +91,14 @@ def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot as a test artifact; return its path."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
+    settle(page)
     page.screenshot(path=str(path), full_page=True)
     return path
 
 
 def axe_violations(page, rules=("label", "color-contrast")) -> list[dict]:
-    """Run axe-core (from npm) on the page; return violations of ``rules``."""
+    """Run axe-core (from npm) on the settled page; return violations of ``rules``."""
+    settle(page)
     # Evaluated through the driver, not added as an inline <script>: the pages'
     # Content-Security-Policy blocks inline scripts.
     page.evaluate(AXE.read_text(encoding="utf-8"))

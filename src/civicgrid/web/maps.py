@@ -10,7 +10,7 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
-from civicgrid.core.coords import from_wgs84
+from civicgrid.core.coords import SAME_AS_WGS84, from_wgs84
 from civicgrid.core.geometry import to_geojson
 from civicgrid.web.tiles import tile_config
 
@@ -28,7 +28,7 @@ def display_point(lon: float, lat: float) -> tuple[float, float]:
 def display_geometry(geojson: dict) -> dict:
     """Return a WGS-84 GeoJSON geometry in the tiles' system."""
     crs = display_crs()
-    if crs in ("wgs84", "cgcs2000"):
+    if crs in SAME_AS_WGS84:
         return geojson
 
     def convert(xy):
@@ -39,7 +39,10 @@ def display_geometry(geojson: dict) -> dict:
 
 
 def case_feature(case) -> dict:
-    """Return a case's cell outline as a GeoJSON feature for the case map."""
+    """Return a case's cell outline as a GeoJSON feature for the case map.
+
+    ``case_queryset`` fetches the cell's outline (and no other place's) for this.
+    """
     cell = case.grid_cell
     return {
         "type": "Feature",

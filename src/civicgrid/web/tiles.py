@@ -9,11 +9,13 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from civicgrid.core.coords import GCJ02, WGS84
+
 PRESETS = {
     "osm": {
         "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "attribution": "© OpenStreetMap contributors",
-        "crs": "wgs84",
+        "crs": WGS84,
         "subdomains": "",
     },
     "tianditu": {
@@ -21,14 +23,14 @@ PRESETS = {
         "&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
         "&TILECOL={x}&tk={key}",
         "attribution": "© 天地图",
-        "crs": "wgs84",
+        "crs": WGS84,
         "subdomains": "01234567",
     },
     "amap": {
         "url": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
         "&x={x}&y={y}&z={z}",
         "attribution": "© 高德地图",
-        "crs": "gcj02",
+        "crs": GCJ02,
         "subdomains": "1234",
     },
 }
@@ -49,7 +51,7 @@ def resolve_tiles(options: dict) -> dict:
     config = dict(preset)
     if options.get("TILE_URL"):
         config["url"] = options["TILE_URL"]
-        config["crs"] = options.get("TILE_CRS") or "wgs84"
+        config["crs"] = options.get("TILE_CRS") or WGS84
         config["attribution"] = options.get("TILE_ATTRIBUTION") or ""
     config["url"] = config["url"].replace("{key}", options.get("TILE_KEY") or "")
     return config

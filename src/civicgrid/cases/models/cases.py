@@ -10,6 +10,8 @@ from civicgrid.core import workflow
 
 #: ``core.workflow.OPEN_STATES`` as the column's values (the one definition lives in core).
 OPEN_STATES = sorted(state.value for state in workflow.OPEN_STATES)
+#: The places every case points at, smallest first.
+CASE_PLACES = ("grid_cell", "community", "street", "district")
 
 
 class CaseQuerySet(models.QuerySet):
@@ -20,6 +22,19 @@ class CaseQuerySet(models.QuerySet):
         so the database can use the (state, current_due) index.
         """
         return self.filter(state__in=OPEN_STATES)
+
+    def with_places(self, *related, cell_outline: bool = False):
+        """Join the case's places (and ``related``) but leave their outlines in the database.
+
+        Every place carries its GeoJSON outline, and a district's runs to
+        hundreds of kilobytes: a plain ``select_related`` of the four places
+        copied all four outlines into every row of every list. Lists show
+        codes and names only; a case page, which draws its (small) cell,
+        asks for ``cell_outline``.
+        """
+        skip = {"grid_cell"} if cell_outline else set()
+        outlines = [f"{place}__geometry" for place in CASE_PLACES if place not in skip]
+        return self.select_related(*CASE_PLACES, *related).defer(*outlines)
 
 
 class Case(Located):

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.cases.choices import Channel, DuplicateState, PhotoKind
+from civicgrid.core.coords import WGS84
 
 
 class Located(models.Model):
@@ -58,7 +59,7 @@ class Report(Located):
     anonymous = models.BooleanField(_("anonymous"), default=False)
     reported_at = models.DateTimeField(_("reported at"))
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
-    crs = models.CharField(_("input coordinate system"), max_length=10, default="wgs84")
+    crs = models.CharField(_("input coordinate system"), max_length=10, default=WGS84)
     input_lon = models.FloatField(_("longitude as sent"))
     input_lat = models.FloatField(_("latitude as sent"))
     category_guess = models.ForeignKey(

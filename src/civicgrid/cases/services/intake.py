@@ -28,7 +28,7 @@ from civicgrid.cases.services.transitions import act, refresh_deadlines
 from civicgrid.categories.models import Category
 from civicgrid.categories.services import UnknownCategory, resolve_category
 from civicgrid.core import workflow
-from civicgrid.core.coords import CoordinateError, to_wgs84
+from civicgrid.core.coords import WGS84, CoordinateError, to_wgs84
 from civicgrid.core.spatial import haversine_m
 from civicgrid.core.text import fields_with_nul
 from civicgrid.core.workflow import Action, State
@@ -47,7 +47,7 @@ class ReportInput:
     lon: float
     lat: float
     description: str
-    crs: str = "wgs84"
+    crs: str = WGS84
     address: str = ""
     category: str | int | None = None
     asset_code: str = ""

@@ -11,9 +11,7 @@ from civicgrid.cases.services.transitions import _pauses, allowed_actions_for
 
 def case_queryset(queryset):
     """Return ``queryset`` with what the detail view needs, fetched in bulk."""
-    return queryset.select_related(
-        "category", "grid_cell", "community", "street", "district"
-    ).prefetch_related(
+    return queryset.with_places("category", cell_outline=True).prefetch_related(
         Prefetch("events", queryset=CaseEvent.objects.order_by("seq")),
         Prefetch("reports", queryset=Report.objects.prefetch_related("photos")),
         Prefetch("photos", queryset=Photo.objects.order_by("created_at")),

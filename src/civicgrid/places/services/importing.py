@@ -30,7 +30,7 @@ from civicgrid.common.importing import (
     read_property_text,
 )
 from civicgrid.core.codes import CodeError, validate_code
-from civicgrid.core.coords import CoordinateError, to_wgs84
+from civicgrid.core.coords import SAME_AS_WGS84, WGS84, CoordinateError, to_wgs84
 from civicgrid.core.geometry import (
     GeometryError,
     OverlapTolerance,
@@ -96,7 +96,7 @@ class _Valid:
 def import_places(
     source,
     level: str,
-    crs: str = "wgs84",
+    crs: str = WGS84,
     show_progress: bool | None = None,
     *,
     repair: bool = False,
@@ -157,7 +157,7 @@ def _geometry(feature, crs: str, repair: bool = False) -> tuple[object, str]:
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise GeometryError(gettext_noop("item is not a GeoJSON Feature"))
     geom = parse_area(feature.get("geometry"), allow_invalid=repair)
-    if crs not in ("wgs84", "cgcs2000"):
+    if crs not in SAME_AS_WGS84:
 
         def convert(xy):
             lon, lat = to_wgs84(xy[:, 0], xy[:, 1], crs)

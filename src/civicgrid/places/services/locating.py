@@ -15,7 +15,7 @@ import shapely
 from django.db.models import Count, Max
 
 from civicgrid.common.cache import FingerprintCache
-from civicgrid.core.coords import to_wgs84
+from civicgrid.core.coords import WGS84, to_wgs84
 from civicgrid.core.spatial import CellIndex
 from civicgrid.places.models import Community, District, GridCell, Street
 
@@ -105,7 +105,7 @@ def cell_index() -> "GridIndex":
     return GRID_INDEX.get()
 
 
-def locate_many(lons, lats, crs: str = "wgs84") -> list[Location | None]:
+def locate_many(lons, lats, crs: str = WGS84) -> list[Location | None]:
     """Locate many points at once (vectorized); None for a point outside the grid."""
     lons, lats = to_wgs84(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float), crs)
     index = cell_index()
@@ -118,7 +118,7 @@ def locate_many(lons, lats, crs: str = "wgs84") -> list[Location | None]:
     ]
 
 
-def locate(lon: float, lat: float, crs: str = "wgs84") -> Location:
+def locate(lon: float, lat: float, crs: str = WGS84) -> Location:
     """Locate one point, or raise ``OutsideCity``."""
     (location,) = locate_many([lon], [lat], crs)
     if location is None:

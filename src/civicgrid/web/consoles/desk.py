@@ -25,11 +25,6 @@ from civicgrid.web.maps import display_crs
 from civicgrid.web.views.cases import case_context
 
 ROW_LIMIT = 50
-# Outlines are large JSON documents; lists show only codes and names.
-_OUTLINES = tuple(
-    f"{place}__geometry" for place in ("grid_cell", "community", "street", "district")
-)
-_PLACES = ("grid_cell", "community", "street", "district")
 
 
 def _int(value: str) -> int | None:
@@ -99,9 +94,9 @@ def filter_options(user) -> dict:
 def list_rows(queryset, user, limit: int = ROW_LIMIT) -> list:
     """Return the first ``limit`` cases with names, deadline and the user's actions attached."""
     rows = list(
-        queryset.select_related(
-            *_PLACES, "category", "category_guess", "department", "suggested_department"
-        ).defer(*_OUTLINES)[:limit]
+        queryset.with_places("category", "category_guess", "department", "suggested_department")[
+            :limit
+        ]
     )
     for case in rows:
         case.deadline = deadline_of(case)

@@ -29,7 +29,7 @@ from civicgrid.cases.services.access import visible_cases
 from civicgrid.cases.services.reading import case_queryset, deadline_of
 from civicgrid.categories.models import Category
 from civicgrid.org.choices import RoleName
-from civicgrid.places.models import PatrolZone
+from civicgrid.places.models import GridCell, PatrolZone
 from civicgrid.web.access import role_required
 from civicgrid.web.maps import display_crs, display_point
 from civicgrid.web.views.cases import case_context
@@ -79,7 +79,8 @@ def _strings() -> dict:
 
 def _tasks(user):
     """Return (verification tasks, check tasks) of ``user``; checks in their zones first."""
-    cases = visible_cases(user).select_related("category", "street", "community", "grid_cell")
+    # Both categories: a task not filed yet shows its guess (joined, not a query per task).
+    cases = visible_cases(user).with_places("category", "category_guess")
     verify = cases.filter(state=CaseState.REPORTED, verifier=user).order_by(
         F("current_due").asc(nulls_last=True), "id"
     )[:TASK_LIMIT]
@@ -149,14 +150,15 @@ def _categories(user) -> tuple[list[dict], list[int]]:
 
 def _start_point(user) -> tuple[float, float]:
     """Return where the map opens before GPS answers: the centre of the user's area."""
-    cell = None
-    zone = PatrolZone.objects.filter(inspector=user).prefetch_related("cells").first()
-    if zone is not None:
-        cell = zone.cells.order_by("code").first()
+    # One cell's outline, not every cell of the zone (a zone has hundreds).
+    cell = (
+        GridCell.objects.filter(patrol_zones__inspector=user)
+        .only("geometry")
+        .order_by("code")
+        .first()
+    )
     if cell is None:
-        from civicgrid.places.models import GridCell
-
-        cells = GridCell.objects.all()
+        cells = GridCell.objects.only("geometry")
         if user.district_id:
             cells = cells.filter(district_id=user.district_id)
         cell = cells.order_by("code").first()

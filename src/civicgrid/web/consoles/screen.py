@@ -88,6 +88,10 @@ def _id(request, name: str) -> int | None:
     return int(text)
 
 
+# The scope needs names and ids only, never the (large) outlines.
+_OUTLINES = ("geometry", "district__geometry", "street__geometry")
+
+
 def _get(queryset, pk):
     place = queryset.filter(pk=pk).first()
     if place is None:
@@ -109,17 +113,19 @@ def resolve_scope(request) -> Scope:
     )
     cell = street = district = None
     if cell_id is not None:
-        cell = _get(GridCell.objects.select_related("street", "district"), cell_id)
+        cell = _get(
+            GridCell.objects.select_related("street", "district").defer(*_OUTLINES), cell_id
+        )
         street, district = cell.street, cell.district
     elif street_id is not None:
-        street = _get(Street.objects.select_related("district"), street_id)
+        street = _get(Street.objects.select_related("district").defer(*_OUTLINES[:2]), street_id)
         district = street.district
     elif district_id is not None:
-        district = _get(District.objects.all(), district_id)
+        district = _get(District.objects.defer("geometry"), district_id)
     own = request.user.district_id
     if own:
         if district is None:
-            district = _get(District.objects.all(), own)
+            district = _get(District.objects.defer("geometry"), own)
         elif district.pk != own:
             raise Http404(_("Unknown place."))
     return Scope(district=district, street=street, grid_cell=cell)

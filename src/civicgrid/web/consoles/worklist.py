@@ -44,7 +44,7 @@ def department_cases(user):
     return (
         visible_cases(user)
         .filter(state=CaseState.DISPATCHED, department_id=user.department_id)
-        .select_related("category", "street", "community", "grid_cell", "district")
+        .with_places("category")
         .prefetch_related(
             Prefetch("photos", queryset=Photo.objects.order_by("created_at"), to_attr="all_photos")
         )

@@ -5,7 +5,8 @@ the intake console, the dispatcher dispatches, the department handler
 resolves with a photo, the inspector checks on site, the shift lead closes,
 and the leader watches the command screen. Every console is saved as a
 screenshot in ``test-artifacts/``, and each is checked with axe-core for
-missing form labels and contrast failures.
+missing form labels and contrast failures once the page has settled (maps
+drawn, nothing busy). Every wait is for a condition, never a fixed time.
 """
 
 import io
@@ -53,6 +54,8 @@ def city(settings, tmp_path):
 
 
 def test_one_case_from_report_to_close_in_the_browser(live_server, chromium, city):
+    from playwright.sync_api import expect
+
     from civicgrid.cases.models import Case
     from civicgrid.categories.models import Category
 
@@ -77,13 +80,11 @@ def test_one_case_from_report_to_close_in_the_browser(live_server, chromium, cit
     phone.fill("#report-description", "路灯夜间不亮（浏览器全流程）")
     screenshot(phone, "e2e-1-inspector-report")
     phone.click("#report-send")
-    # The app saves the report in its outbox first, then sends it.
-    for _ in range(50):
-        case = Case.objects.filter(description="路灯夜间不亮（浏览器全流程）").first()
-        if case is not None:
-            break
-        phone.wait_for_timeout(200)
-    assert case is not None, phone.locator("#report-result").text_content()
+    # The app saves the report in its outbox first, then sends it and says how it went.
+    result = phone.locator("#report-result.ok, #report-result.bad")
+    result.wait_for(timeout=15_000)
+    assert "ok" in result.get_attribute("class"), result.text_content()
+    case = Case.objects.get(description="路灯夜间不亮（浏览器全流程）")
     assert case.state == "reported" and case.reported_by_inspector
 
     # 2. The operator verifies and files in the intake console.
@@ -174,7 +175,7 @@ def test_one_case_from_report_to_close_in_the_browser(live_server, chromium, cit
     offline_tiles(wall)
     login(wall, base, "leader")
     wall.goto(f"{base}/screen/")
-    wall.wait_for_timeout(500)
+    expect(wall.locator("#screen")).to_have_attribute("aria-busy", "false")
     problems += axe_violations(wall)
     screenshot(wall, "e2e-7-screen")
     wall.context.close()

@@ -4,11 +4,9 @@ Transactional (the live server runs in another thread), so this module builds th
 itself instead of using the module-scoped ``field_city`` fixture.
 """
 
-import os
-from pathlib import Path
-
 import pytest
 
+from civicgrid.testing import browser as browser_tools
 from civicgrid.web.tests.conftest_field import (
     PASSWORD,
     WEST,
@@ -17,16 +15,13 @@ from civicgrid.web.tests.conftest_field import (
     make_case,
 )
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[4] / "test-artifacts"
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+CHROMIUM = str(browser_tools.CHROMIUM)
+ARTIFACTS = browser_tools.ARTIFACTS
+ARGS = browser_tools.FLAGS
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs /usr/bin/chromium"),
+    pytest.mark.skipif(not browser_tools.CHROMIUM.exists(), reason="needs /usr/bin/chromium"),
 ]
 
 
@@ -52,6 +47,8 @@ def test_offline_report_is_queued_and_sent_once_and_a_check_passes(
     live_server, browser, settings, tmp_path
 ):
     """Offline, a 3-step report waits on the phone; online again, exactly one case arrives."""
+    from playwright.sync_api import expect
+
     from civicgrid.cases.models import Case, Report
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
@@ -62,7 +59,11 @@ def test_offline_report_is_queued_and_sent_once_and_a_check_passes(
     base = live_server.url
 
     context = browser.new_context(
-        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN"
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        reduced_motion="reduce",
     )
     context.route("https://**/*", lambda route: route.abort())  # no map tiles from outside
     context.grant_permissions(["geolocation"], origin=base)
@@ -87,7 +88,7 @@ def test_offline_report_is_queued_and_sent_once_and_a_check_passes(
     page.click("[data-step='1'] [data-next='2']")
     # Step 2: the GPS position on the map (draggable marker).
     page.wait_for_function("() => document.getElementById('report-lon').value !== ''")
-    assert page.locator(".leaflet-marker-draggable").count() == 1
+    expect(page.locator(".leaflet-marker-draggable")).to_have_count(1)
     page.screenshot(path=str(ARTIFACTS / "mobile-new-place.png"))
     page.click("[data-step='2'] [data-next='3']")
     # Step 3: the category (searchable list) and a short description.
@@ -101,7 +102,7 @@ def test_offline_report_is_queued_and_sent_once_and_a_check_passes(
     page.screenshot(path=str(ARTIFACTS / "mobile-new-problem.png"), full_page=True)
     page.click("#report-send")
     page.wait_for_function("() => document.getElementById('m-queue-count').textContent === '1'")
-    assert page.locator("#m-queue-badge").is_visible()
+    expect(page.locator("#m-queue-badge")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "mobile-queued.png"), full_page=True)
     assert Report.objects.count() == before
 
@@ -141,7 +142,7 @@ def test_offline_report_is_queued_and_sent_once_and_a_check_passes(
     desk.route("https://**/*", lambda route: route.abort())
     page = desk.new_page()
     _login(page, base, "handler", "/worklist/")
-    assert page.locator(f"#wl-case-{dispatched.pk}").is_visible()
+    expect(page.locator(f"#wl-case-{dispatched.pk}")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "worklist.png"), full_page=True)
     assert Case.objects.filter(pk=dispatched.pk, state="dispatched").exists()
     desk.close()

@@ -346,7 +346,9 @@ def test_screen_updates_live_when_another_user_acts(live_server, screen_clock, m
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         try:
-            wall = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="en")
+            wall = browser.new_context(
+                viewport={"width": 1920, "height": 1080}, locale="en", reduced_motion="reduce"
+            )
             screen = wall.new_page()
             errors = []
             screen.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -374,7 +376,7 @@ def test_screen_updates_live_when_another_user_acts(live_server, screen_clock, m
             expect(screen.locator("#screen")).to_have_attribute(
                 "data-map-cases", "3", timeout=2000
             )
-            screen.wait_for_timeout(400)  # let the charts finish their animation
+            browser_tools.settle(screen)  # charts drawn (no animation: reduced motion)
             screen.screenshot(path=str(ARTIFACTS / "screen.png"))
             assert errors == []
 

@@ -61,7 +61,7 @@ def filtered_cases(request):
 
 
 def _list_queryset(queryset):
-    return queryset.select_related("category", "district", "street", "grid_cell", "department")
+    return queryset.with_places("category", "department")
 
 
 @role_required()
@@ -93,9 +93,12 @@ def case_list(request):
 
 
 def place_choices(user) -> dict:
-    """Return the districts, streets and departments a user may filter by."""
-    districts = District.objects.order_by("code")
-    streets = Street.objects.order_by("code")
+    """Return the districts, streets and departments a user may filter by.
+
+    Names only: a place's outline is far larger than a whole filter form.
+    """
+    districts = District.objects.order_by("code").only("id", "code", "name")
+    streets = Street.objects.order_by("code").only("id", "code", "name", "district_id")
     departments = Department.objects.filter(active=True).order_by("code")
     if user.district_id:
         districts = districts.filter(pk=user.district_id)

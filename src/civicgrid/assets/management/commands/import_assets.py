@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from civicgrid.assets.services import import_assets
 from civicgrid.common.importing import ImportRefused
 from civicgrid.common.migrating import ensure_migrated
+from civicgrid.core.coords import CRS_VALUES, WGS84
 
 
 class Command(BaseCommand):
@@ -19,9 +20,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="CSV or GeoJSON file")
-        parser.add_argument(
-            "--crs", default="wgs84", choices=["wgs84", "gcj02", "bd09", "cgcs2000"]
-        )
+        parser.add_argument("--crs", default=WGS84, choices=CRS_VALUES)
         parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     def handle(self, *args, **options):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from civicgrid.common.importing import ImportRefused
 from civicgrid.common.migrating import ensure_migrated
 from civicgrid.core.geometry import OverlapTolerance
+from civicgrid.core.coords import CRS_VALUES, WGS84
 from civicgrid.places.choices import PlaceLevel
 from civicgrid.places.services import import_places
 
@@ -29,8 +30,8 @@ class Command(BaseCommand):
         parser.add_argument("--level", required=True, choices=PlaceLevel.values)
         parser.add_argument(
             "--crs",
-            default="wgs84",
-            choices=["wgs84", "gcj02", "bd09", "cgcs2000"],
+            default=WGS84,
+            choices=CRS_VALUES,
             help="coordinate system of the file (stored as WGS-84)",
         )
         parser.add_argument(

@@ -21,6 +21,8 @@
       layer.on("tileerror", function () { map.getContainer().classList.add("no-tiles"); });
       layer.addTo(map);
     }
+    /* Marked once the map has a view and its controls are drawn, so tests (and axe) can wait for it. */
+    map.whenReady(function () { map.getContainer().dataset.mapReady = "1"; });
     return map;
   }
 

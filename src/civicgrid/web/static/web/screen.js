@@ -44,6 +44,8 @@
     textStyle: { color: TEXT, fontSize: 14 },
     color: PALETTE,
     animationDuration: 300,
+    // Honour the reader's "reduce motion" setting (tests set it too, so charts are drawn at once).
+    animation: !(window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches),
     tooltip: { trigger: "item", backgroundColor: "#0b1a2a", borderColor: "#4fc3f7", textStyle: { color: TEXT } },
   };
   function axisStyle() {

@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 
 from civicgrid.common.importing import ImportRefused
 from civicgrid.common.migrating import ensure_migrated
-from civicgrid.core.geometry import OverlapTolerance
 from civicgrid.core.coords import CRS_VALUES, WGS84
+from civicgrid.core.geometry import OverlapTolerance
 from civicgrid.places.choices import PlaceLevel
 from civicgrid.places.services import import_places
 

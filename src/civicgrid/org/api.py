@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from civicgrid.api import throttling
+from civicgrid.api.auth import acting_user
 from civicgrid.api.errors import ApiError
 from civicgrid.org.lockout import lockout_response
 from civicgrid.org.models import Department
@@ -42,7 +43,12 @@ def create_token(request, credentials: TokenIn):
 
 @auth_router.post("/token/revoke", response=RevokeOut, url_name="auth_token_revoke")
 def revoke(request, body: RevokeIn | None = None):
-    """Revoke the token this request presents, or (with ``prefix``) one of your tokens."""
+    """Revoke the token this request presents, or (with ``prefix``) one of your tokens.
+
+    Application keys belong to no person and are revoked by an administrator
+    (``civicgrid apikey revoke``), so they get 403 here.
+    """
+    user = acting_user(request)
     presented = getattr(request, "api_key", None)
     prefix = body.prefix if body is not None else None
     if prefix is None and presented is None:
@@ -52,7 +58,7 @@ def revoke(request, body: RevokeIn | None = None):
             _("Name the prefix of the token to revoke."),
             {"prefix": _("Required when no token is presented.")},
         )
-    count = revoke_token(request.user, presented, prefix)
+    count = revoke_token(user, presented, prefix)
     if not count:
         raise ApiError(404, "not_found", _("You have no usable token with this prefix."))
     return {"revoked": count}

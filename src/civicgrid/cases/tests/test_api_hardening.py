@@ -47,6 +47,7 @@ USER_REQUIRED = {
     ("GET", "/api/v1/cases/{case_id}"),
     ("GET", "/api/v1/cases/{case_id}/events"),
     ("POST", "/api/v1/cases/{case_id}/transitions"),
+    ("POST", "/api/v1/auth/token/revoke"),
 }
 
 

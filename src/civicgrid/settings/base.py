@@ -150,6 +150,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # CivicGrid domain settings (see docs/configuration.md).
+_cache_url = os.environ.get("CIVICGRID_CACHE_URL", "").strip()
 CIVICGRID = {
     "CITY_NAME": os.environ.get("CIVICGRID_CITY_NAME", "示范市"),
     "DUPLICATE_RADIUS_M": float(os.environ.get("CIVICGRID_DUPLICATE_RADIUS_M", "50")),
@@ -165,4 +166,7 @@ CIVICGRID = {
     "TILE_KEY": os.environ.get("CIVICGRID_TILE_KEY", ""),
     "TILE_ATTRIBUTION": os.environ.get("CIVICGRID_TILE_ATTRIBUTION", ""),
     "AUTH_CACHE_SECONDS": float(os.environ.get("CIVICGRID_AUTH_CACHE_SECONDS", "10")),
+    # Live fan-out of case changes (pub/sub); a redis:// cache URL serves when not set.
+    "REDIS_URL": os.environ.get("CIVICGRID_REDIS_URL", "").strip()
+    or (_cache_url if _cache_url.startswith(("redis://", "rediss://")) else ""),
 }

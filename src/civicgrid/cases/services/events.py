@@ -1,6 +1,9 @@
 """Append events to a case's hash chain (used only by the case services)."""
 
+from django.db import transaction
+
 from civicgrid.cases.models import CaseEvent
+from civicgrid.common.pubsub import publish_case_change
 from civicgrid.core.eventlog import GENESIS, event_hash
 
 
@@ -25,6 +28,8 @@ def append_event(case, *, action, actor, role, from_state, to_state, at, note=""
     event.prev_hash = case.last_event_hash or GENESIS
     event.hash = event_hash(event.prev_hash, event.chain_payload())
     event.save()
+    # Open live screens in every process learn of it once it is visible to them.
+    transaction.on_commit(publish_case_change)
     case.version = event.seq
     case.last_event_hash = event.hash
     return event

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
-from django.test import AsyncClient, override_settings
+from django.test import AsyncClient
 
 from civicgrid.web import live
 from civicgrid.web.tests import conftest_screen
@@ -62,7 +61,9 @@ def test_async_stream_reports_a_change(screen_clock, monkeypatch):
         try:
             hello = await _next(chunks)
             cursor = await sync_to_async(live.latest_change)()
-            assert hello == f"retry: {live.RETRY_MS}\nid: {cursor}\nevent: hello\ndata: {cursor}\n\n"
+            assert (
+                hello == f"retry: {live.RETRY_MS}\nid: {cursor}\nevent: hello\ndata: {cursor}\n\n"
+            )
             await sync_to_async(_new_report)(city, screen_clock)
             change = await _next(chunks)
             latest = await sync_to_async(live.latest_change)()

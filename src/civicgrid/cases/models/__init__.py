@@ -3,5 +3,6 @@
 from civicgrid.cases.models.calendar import CalendarDay, CalendarYear
 from civicgrid.cases.models.cases import Case, CaseEvent
 from civicgrid.cases.models.reports import Photo, Report
+from civicgrid.cases.models.taskruns import TaskRun
 
-__all__ = ["CalendarDay", "CalendarYear", "Case", "CaseEvent", "Photo", "Report"]
+__all__ = ["CalendarDay", "CalendarYear", "Case", "CaseEvent", "Photo", "Report", "TaskRun"]

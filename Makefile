@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python bench/locate.py --api
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/screen.py
 
 lint: install
 	$(BIN)/ruff check src bench

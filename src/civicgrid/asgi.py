@@ -1,6 +1,7 @@
 """ASGI entry point (``civicgrid serve`` runs it under gunicorn's uvicorn workers)."""
 
 import os
+import warnings
 
 from django.core.asgi import get_asgi_application
 
@@ -21,3 +22,8 @@ def _no_persistent_connections() -> None:
 
 
 _no_persistent_connections()
+# WhiteNoise's static file responses are sync iterators; Django reads them in a
+# thread, which is what we want, and would otherwise warn on the first of them.
+warnings.filterwarnings(
+    "ignore", message="StreamingHttpResponse must consume synchronous iterators"
+)

@@ -77,6 +77,8 @@ class Command(BaseCommand):
             "errorlog": "-",
             "loglevel": "info",
             "forwarded_allow_ips": "127.0.0.1",
+            # One control socket per user would be shared by every server on the machine.
+            "control_socket_disable": True,
         }
 
         class Server(BaseApplication):

@@ -285,6 +285,24 @@ def hub_for_loop() -> ChangeHub:
     return hub
 
 
+def release_request_thread() -> None:
+    """End the thread Django's ASGI handler keeps for this request's sync code.
+
+    asgiref gives each ASGI request one thread for its sync parts (the
+    middleware, the role check) and keeps it until the request ends. A stream
+    lasts minutes and needs no thread once its headers are out, so it lets
+    that thread end; a sync call later in the request (closing the response)
+    simply gets a new one. Without this every open screen parks an idle
+    thread.
+    """
+    from asgiref.sync import SyncToAsync
+
+    context = SyncToAsync.thread_sensitive_context.get(None)
+    executor = SyncToAsync.context_to_thread_executor.pop(context, None) if context else None
+    if executor is not None:
+        executor.shutdown(wait=False)
+
+
 async def async_change_events(
     since=None,
     *,
@@ -297,6 +315,7 @@ async def async_change_events(
     keepalive = KEEPALIVE_SECONDS if keepalive is None else keepalive
     duration = STREAM_SECONDS if duration is None else duration
     hub = hub or hub_for_loop()
+    release_request_thread()  # the headers and middleware are done: no sync work until the end
     async with hub.subscription():
         started = last_sent = clock()
         cursor = await hub.current()

@@ -1,4 +1,4 @@
-"""``civicgrid serve`` (gunicorn + uvicorn workers) with many live screens open."""
+"""``civicgrid serve`` (gunicorn + uvicorn workers) with many live screens open (Linux /proc)."""
 
 from __future__ import annotations
 
@@ -74,6 +74,11 @@ def _read_until(sock: socket.socket, marker: bytes) -> bytes:
     return data
 
 
+def _threads_of_children(pid: int) -> int:
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return sum(len(os.listdir(f"/proc/{child}/task")) for child in children.stdout.split())
+
+
 @pytest.fixture
 def served(tmp_path):
     """Start ``civicgrid serve`` (one worker, no task worker) on a migrated scratch database."""
@@ -107,7 +112,7 @@ def served(tmp_path):
                 pass
             assert time.monotonic() < deadline, "serve did not answer /healthz"
             time.sleep(0.2)
-        yield port, f"sessionid={session}"
+        yield port, f"sessionid={session}", server.pid
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -120,7 +125,7 @@ def served(tmp_path):
 
 def test_fifty_open_screens_do_not_block_other_requests(served):
     """With 50 live streams open on one worker process, pages and the API still answer."""
-    port, cookie = served
+    port, cookie, master = served
     streams = [_open_stream(port, cookie) for _ in range(50)]
     try:
         # Every stream is served at once (its hello arrives while the others stay open).
@@ -131,6 +136,8 @@ def test_fifty_open_screens_do_not_block_other_requests(served):
         assert _get(port, "/screen/stats.json", cookie) == 200
         assert _get(port, "/api/v1/categories") == 200
         assert time.monotonic() - started < 10  # generous: it is about not blocking at all
+        # And the open streams hold no threads: the worker process has a handful, not 50+.
+        assert _threads_of_children(master) < 20
     finally:
         for sock in streams:
             sock.close()

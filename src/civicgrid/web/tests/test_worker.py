@@ -74,3 +74,55 @@ def test_stopping_terminates_a_running_worker():
     assert not thread.is_alive()
     assert process.poll() is not None
     assert supervisor.starts == 1
+
+
+def test_the_worker_command_restarts_a_killed_db_worker(tmp_path):
+    """``civicgrid worker``: the sweep runs, a killed db_worker comes back, /healthz data says so."""
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+
+    env = dict(os.environ)
+    env.update(
+        CIVICGRID_DATA_DIR=str(tmp_path),
+        DJANGO_SETTINGS_MODULE="civicgrid.settings.dev",
+        PYTHONPATH=os.pathsep.join(p for p in sys.path if p.endswith("src")),
+    )
+    env.pop("CIVICGRID_DATABASE_URL", None)
+    civicgrid = [sys.executable, "-m", "civicgrid"]
+    subprocess.run([*civicgrid, "migrate", "-v0"], env=env, check=True, timeout=120)
+    database = tmp_path / "civicgrid.sqlite3"
+
+    def row(name):
+        with sqlite3.connect(database, timeout=10) as conn:
+            return conn.execute(
+                "SELECT started_at, restarts FROM cases_taskrun WHERE name = ?", (name,)
+            ).fetchone()
+
+    def db_worker_pid(parent):
+        children = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True)
+        pids = children.stdout.split()
+        return int(pids[0]) if pids else None
+
+    supervisor = subprocess.Popen(
+        [*civicgrid, "worker", "--interval", "0.2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_for(lambda: (row("sweep_overdue") or (None,))[0] is not None, timeout=60)
+        first = db_worker_pid(supervisor.pid)
+        assert first is not None
+        os.kill(first, signal.SIGKILL)  # as if it had died on "database is locked"
+        wait_for(lambda: (row("worker") or (None, 0))[1] == 1, timeout=60)
+        wait_for(lambda: db_worker_pid(supervisor.pid) not in (None, first), timeout=30)
+    finally:
+        os.killpg(supervisor.pid, signal.SIGTERM)
+        try:
+            supervisor.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(supervisor.pid, signal.SIGKILL)
+            supervisor.wait()

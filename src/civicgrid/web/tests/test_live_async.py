@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import socket
 import time
 
 import pytest
@@ -163,3 +165,30 @@ def test_hub_ends_streams_with_keepalives_and_bye():
     assert messages[-1] == "id: 7\nevent: bye\ndata: 7\n\n"
     assert "event: change" not in "".join(messages)
     assert left == 0
+
+
+def test_an_unreachable_redis_falls_back_to_polling(monkeypatch, caplog):
+    """When Redis refuses the connection the hub logs it and polls the cursor meanwhile."""
+    monkeypatch.setattr(live, "POLL_SECONDS", 0.01)
+    monkeypatch.setattr(live, "REDIS_RETRY_SECONDS", 60.0)
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cursor = [3]
+
+    async def scenario():
+        hub = live.ChangeHub(
+            read_cursor=lambda: cursor[0], redis_url=f"redis://127.0.0.1:{port}/6"
+        )
+        stream = live.async_change_events(hub=hub, keepalive=60, duration=60)
+        hello = await anext(stream)
+        cursor[0] = 4
+        change = await asyncio.wait_for(anext(stream), 10)
+        await stream.aclose()
+        return hello, change
+
+    with caplog.at_level(logging.WARNING, logger="civicgrid.web.live"):
+        hello, change = asyncio.run(scenario())
+    assert "data: 3" in hello
+    assert change == "id: 4\nevent: change\ndata: 4\n\n"
+    assert "Redis pub/sub failed" in caplog.text

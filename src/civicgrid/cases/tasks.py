@@ -38,7 +38,7 @@ LOCKED_PAUSE_SECONDS = 0.2
 RUNNING_STALE = timedelta(minutes=15)
 
 
-def _retry_locked(func, *args, attempts: int | None = None, pause: float | None = None):
+def retry_locked(func, *args, attempts: int | None = None, pause: float | None = None):
     """Call ``func``, retrying an ``OperationalError`` with a growing pause."""
     attempts = LOCKED_ATTEMPTS if attempts is None else attempts
     pause = LOCKED_PAUSE_SECONDS if pause is None else pause
@@ -66,9 +66,9 @@ def sweep_overdue_now(at=None) -> int:
         .values_list("pk", flat=True)
     )
     marked = 0
-    for case_id in _retry_locked(list, due):
+    for case_id in retry_locked(list, due):
         try:
-            _retry_locked(act, case_id, "mark_overdue", None)
+            retry_locked(act, case_id, "mark_overdue", None)
             marked += 1
         except (CaseError, WorkflowError) as exc:  # changed meanwhile: next sweep decides
             log.info("overdue sweep skipped case %s: %s", case_id, exc)
@@ -107,16 +107,16 @@ def release_lease(name: str, owner: str, error: str = "") -> None:
 def run_sweep(at=None) -> int | None:
     """Run the sweep under its lease; return the cases marked, or None when skipped."""
     owner = _owner()
-    if not _retry_locked(acquire_lease, SWEEP, owner):
+    if not retry_locked(acquire_lease, SWEEP, owner):
         log.info("overdue sweep skipped: another server is running it")
         return None
     try:
         marked = sweep_overdue_now(at)
     except Exception as exc:
         log.exception("overdue sweep failed")
-        _retry_locked(release_lease, SWEEP, owner, repr(exc)[:2000])
+        retry_locked(release_lease, SWEEP, owner, repr(exc)[:2000])
         raise
-    _retry_locked(release_lease, SWEEP, owner)
+    retry_locked(release_lease, SWEEP, owner)
     return marked
 
 
@@ -128,7 +128,7 @@ def sweep_overdue(reschedule: bool = True) -> int | None:
     finally:
         if reschedule:
             try:
-                _retry_locked(schedule_next_sweep)
+                retry_locked(schedule_next_sweep)
             except Exception:  # the worker's supervisor re-schedules on its next start
                 log.exception("could not schedule the next overdue sweep")
 

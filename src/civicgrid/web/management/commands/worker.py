@@ -29,16 +29,16 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["interval"] <= 0 or options["max_pause"] <= 0:
             raise CommandError(_("--interval and --max-pause must be positive."))
-        from civicgrid.cases.tasks import _retry_locked, beat, ensure_sweep_scheduled
+        from civicgrid.cases.tasks import beat, ensure_sweep_scheduled, retry_locked
 
         def on_start(starts):
             # Before each (re)start: revive the sweep chain and count the restart.
-            _retry_locked(ensure_sweep_scheduled)
-            _retry_locked(lambda: beat(started=True, restarted=starts > 0))
+            retry_locked(ensure_sweep_scheduled)
+            retry_locked(lambda: beat(started=True, restarted=starts > 0))
             connections.close_all()  # not shared with the child; not held while waiting
 
         def on_beat():
-            _retry_locked(beat)
+            retry_locked(beat)
             connections.close_all()
 
         command = [sys.executable, "-m", "civicgrid", "db_worker", "--interval"]

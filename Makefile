@@ -55,6 +55,7 @@ bench: install
 	$(BIN)/python bench/locate.py --api
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/screen.py
 
 lint: install
 	$(BIN)/ruff check src bench

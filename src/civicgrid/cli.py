@@ -10,6 +10,7 @@ import sys
 
 OWN_COMMANDS = {
     "serve": "Run the platform with a production server (gunicorn), static files included.",
+    "worker": "Run the background task worker, restarted whenever it exits (serve starts one).",
     "demo": "Migrate, then load the demo city (idempotent); print the demo logins.",
     "import-places": "Import districts, streets, communities, grid cells or zones from GeoJSON.",
     "import-assets": "Import an asset census from CSV or GeoJSON.",

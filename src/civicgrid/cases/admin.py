@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from civicgrid.cases.models import CalendarDay, CalendarYear, Case, CaseEvent, Report
+from civicgrid.cases.models import CalendarDay, CalendarYear, Case, CaseEvent, Report, TaskRun
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -53,3 +53,8 @@ class CalendarDayAdmin(admin.ModelAdmin):
 @admin.register(CalendarYear)
 class CalendarYearAdmin(admin.ModelAdmin):
     list_display = ("year", "source")
+
+
+@admin.register(TaskRun)
+class TaskRunAdmin(ReadOnlyAdmin):
+    list_display = ("name", "started_at", "finished_at", "succeeded_at", "lease_until")

@@ -11,7 +11,10 @@ class CasesConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from civicgrid.cases import checks  # noqa: F401  (registers the system check)
+        from civicgrid.cases import (
+            checks,  # noqa: F401  (registers the system check)
+            signals,  # noqa: F401  (keeps the calendar current)
+        )
 
         post_migrate.connect(seed_calendar, sender=self)
 

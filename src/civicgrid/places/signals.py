@@ -11,7 +11,14 @@ from civicgrid.places.models import Community, District, GridCell, Street
 @receiver([post_save, post_delete], sender=Street)
 @receiver([post_save, post_delete], sender=District)
 def drop_cell_index(sender, **kwargs):
-    """Drop the cached index; parent names are baked into it too."""
+    """Drop the cached index everywhere, now and after the commit; names are baked into it.
+
+    After the commit too: another process that rebuilt in between would
+    otherwise have read the old rows under the new version.
+    """
+    from django.db import transaction
+
     from civicgrid.places.services.locating import invalidate_cell_index
 
     invalidate_cell_index()
+    transaction.on_commit(invalidate_cell_index)

@@ -195,6 +195,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # CivicGrid domain settings (see docs/configuration.md).
+_cache_url = os.environ.get("CIVICGRID_CACHE_URL", "").strip()
 CIVICGRID = {
     "CITY_NAME": os.environ.get("CIVICGRID_CITY_NAME", "示范市"),
     "DUPLICATE_RADIUS_M": float(os.environ.get("CIVICGRID_DUPLICATE_RADIUS_M", "50")),
@@ -236,6 +237,9 @@ CIVICGRID = {
     "AUDIT_EXPORT_DIR": os.environ.get("CIVICGRID_AUDIT_EXPORT_DIR", ""),
     "AUDIT_S3_BUCKET": os.environ.get("CIVICGRID_AUDIT_S3_BUCKET", ""),
     "AUDIT_S3_RETENTION_DAYS": int(os.environ.get("CIVICGRID_AUDIT_S3_RETENTION_DAYS", "3650")),
+    # Live fan-out of case changes (pub/sub); a redis:// cache URL serves when not set.
+    "REDIS_URL": os.environ.get("CIVICGRID_REDIS_URL", "").strip()
+    or (_cache_url if _cache_url.startswith(("redis://", "rediss://")) else ""),
 }
 
 # Login lockout (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for

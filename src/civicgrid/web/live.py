@@ -1,39 +1,58 @@
-"""Tell open pages that cases changed, with Server-Sent Events and no broker.
+"""Tell open pages that cases changed, with Server-Sent Events.
 
 Every change to a case appends a ``CaseEvent`` (reports, transitions, the
 overdue sweep), so the largest event id is a cursor that grows with every
 change, in every process and on every machine sharing the database. A stream
-polls that cursor (one indexed ``MAX(id)``) twice a second and sends a
-``change`` event when it moves; pages then refetch what they show. The
-events carry no case data, so nothing leaks past ``visible_cases``: each page
-refetches through its own restricted endpoints.
+sends a ``change`` event when the cursor moves; pages then refetch what they
+show. The events carry no case data, so nothing leaks past ``visible_cases``:
+each page refetches through its own restricted endpoints.
 
-The seam for a later broker (Redis pub/sub, see the ROADMAP) is ``source``:
-:func:`change_events` only needs a callable returning the current cursor.
-A broker-backed source would block until a message arrives instead of
-polling; the event format, the keep-alive and the time bound stay as they
-are, so pages need no change.
+Under ASGI (``civicgrid serve``) a stream is an async generator and holds no
+server thread: all streams of a process wait on one :class:`ChangeHub`, whose
+single task reads the cursor for all of them. With a Redis configured
+(``CIVICGRID_REDIS_URL``, or a ``redis://`` ``CIVICGRID_CACHE_URL``) the
+hub wakes on the "case changed" message published after each commit
+(:mod:`civicgrid.common.pubsub`) and otherwise re-reads the cursor every
+``RESYNC_SECONDS``; without one it reads it every ``POLL_SECONDS``. Either
+way the cost is one indexed ``MAX(id)`` per process per wake-up, however many
+screens are open.
 
-Each open stream holds one server thread (gunicorn ``gthread``) and one
-database connection, so streams end after ``STREAM_SECONDS``; the browser's
-``EventSource`` reconnects by itself and sends ``Last-Event-ID``, which
-makes the new stream report a change missed in between.
+Under WSGI (``civicgrid.wsgi``, the test client, Django's live server) the
+stream falls back to :func:`change_events`, a generator that polls the
+cursor itself and holds one thread while it runs.
+
+Streams end after ``STREAM_SECONDS``; the browser's ``EventSource``
+reconnects by itself and sends ``Last-Event-ID``, which makes the new stream
+report a change missed in between.
 """
 
+import asyncio
+import contextlib
+import logging
 import time
-from collections.abc import Callable, Iterator
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 from django.core.cache import cache
+from django.db import DatabaseError, connections
 from django.db.models import Max
 from django.http import StreamingHttpResponse
 
 from civicgrid.cases.models import CaseEvent
+from civicgrid.common import pubsub
 
-#: Seconds between two looks at the cursor.
+log = logging.getLogger(__name__)
+
+#: Seconds between two looks at the cursor (without Redis; WSGI streams).
 POLL_SECONDS = 0.5
+#: Seconds between two looks at the cursor when Redis messages wake the hub.
+RESYNC_SECONDS = 10.0
+#: Seconds to wait before reconnecting to Redis after an error (polling meanwhile).
+REDIS_RETRY_SECONDS = 5.0
 #: Seconds of silence after which a comment line keeps proxies from closing the stream.
 KEEPALIVE_SECONDS = 15.0
-#: Seconds after which a stream ends (the browser reconnects), so threads are freed.
+#: Seconds after which a stream ends (the browser reconnects).
 STREAM_SECONDS = 300.0
 #: Milliseconds the browser waits before reconnecting.
 RETRY_MS = 2000
@@ -114,14 +133,222 @@ def change_events(
 
 
 def event_stream_response(since=None, **options) -> StreamingHttpResponse:
-    """Return a streaming ``text/event-stream`` response of :func:`change_events`.
+    """Return a streaming response of :func:`change_events` (the WSGI fallback)."""
+    return stream_response(change_events(since, **options))
+
+
+# -- async streams (ASGI) ---------------------------------------------------------
+
+
+class ChangeHub:
+    """Share one cursor watcher among all streams of one event loop.
+
+    The watcher task runs only while at least one stream is subscribed. It
+    reads the cursor in its own thread (one database connection per process,
+    closed when the last stream leaves), wakes every ``POLL_SECONDS``, or on
+    a Redis message and every ``RESYNC_SECONDS`` when Redis is configured,
+    and wakes every waiting stream when the cursor moved.
+    """
+
+    def __init__(
+        self, read_cursor: Callable[[], int] = latest_change, redis_url: str | None = None
+    ):
+        self._read_cursor = read_cursor
+        self._redis_url = redis_url
+        self.cursor: int | None = None
+        self.subscribers = 0
+        self.reads = 0
+        self._changed = asyncio.Event()
+        self._ready = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._executor: ThreadPoolExecutor | None = None
+
+    # subscription --------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def subscription(self):
+        """Keep the watcher running while the ``async with`` block lasts."""
+        self.subscribers += 1
+        if self._task is None or self._task.done():
+            self._ready = asyncio.Event()
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="civicgrid-live")
+            self._task = asyncio.get_running_loop().create_task(self._watch())
+        try:
+            yield self
+        finally:
+            self.subscribers -= 1
+            if self.subscribers == 0:
+                await self._stop()
+
+    async def _stop(self) -> None:
+        task, executor = self._task, self._executor
+        self._task = self._executor = None
+        self.cursor = None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if executor is not None:
+            # The watcher's thread owns a database connection: close it there.
+            with contextlib.suppress(Exception):
+                await asyncio.get_running_loop().run_in_executor(executor, connections.close_all)
+            executor.shutdown(wait=False)
+
+    async def current(self) -> int:
+        """Return the cursor, waiting for the watcher's first read."""
+        await self._ready.wait()
+        return self.cursor
+
+    async def wait_change(self, seen: int, timeout: float) -> int:
+        """Return the cursor once it differs from ``seen``, or after ``timeout`` seconds."""
+        if self.cursor != seen:
+            return self.cursor
+        changed = self._changed
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(changed.wait(), max(timeout, 0.0))
+        return self.cursor
+
+    # the watcher ---------------------------------------------------------------
+
+    def _read_in_thread(self) -> int:
+        # The thread keeps its connection between reads; a broken one is dropped.
+        try:
+            return self._read_cursor()
+        except DatabaseError:
+            connections.close_all()
+            raise
+
+    async def _refresh(self) -> None:
+        try:
+            value = await asyncio.get_running_loop().run_in_executor(
+                self._executor, self._read_in_thread
+            )
+        except Exception as exc:  # a database hiccup: keep the old cursor, try again later
+            log.warning("live: could not read the change cursor: %s", exc)
+            if self.cursor is None:
+                self.cursor = 0
+                self._ready.set()
+            return
+        self.reads += 1
+        if value != self.cursor:
+            self.cursor = value
+            changed, self._changed = self._changed, asyncio.Event()
+            changed.set()
+        self._ready.set()
+
+    async def _watch(self) -> None:
+        url = pubsub.redis_url() if self._redis_url is None else self._redis_url
+        await self._refresh()
+        while True:
+            if url:
+                await self._listen_redis(url)  # returns after an error: poll, then retry
+                deadline = time.monotonic() + REDIS_RETRY_SECONDS
+                while time.monotonic() < deadline:
+                    await asyncio.sleep(POLL_SECONDS)
+                    await self._refresh()
+            else:
+                await asyncio.sleep(POLL_SECONDS)
+                await self._refresh()
+
+    async def _listen_redis(self, url: str) -> None:
+        client = pubsub.async_client(url)
+        try:
+            async with client.pubsub(ignore_subscribe_messages=True) as channel:
+                await channel.subscribe(pubsub.CHANNEL)
+                await self._refresh()  # changes made while (re)connecting
+                while True:
+                    message = await channel.get_message(timeout=RESYNC_SECONDS)
+                    # Drain what queued meanwhile: one read answers many messages.
+                    while message is not None:
+                        message = await channel.get_message(timeout=0)
+                    await self._refresh()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # redis.RedisError, OSError
+            log.warning("live: Redis pub/sub failed, polling the database meanwhile: %s", exc)
+        finally:
+            with contextlib.suppress(Exception):
+                await client.aclose()
+
+
+_hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ChangeHub]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def hub_for_loop() -> ChangeHub:
+    """Return the running event loop's hub (one per worker process under uvicorn)."""
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None:
+        hub = _hubs[loop] = ChangeHub()
+    return hub
+
+
+def release_request_thread() -> None:
+    """End the thread Django's ASGI handler keeps for this request's sync code.
+
+    asgiref gives each ASGI request one thread for its sync parts (the
+    middleware, the role check) and keeps it until the request ends. A stream
+    lasts minutes and needs no thread once its headers are out, so it lets
+    that thread end; a sync call later in the request (closing the response)
+    simply gets a new one. Without this every open screen parks an idle
+    thread.
+    """
+    from asgiref.sync import SyncToAsync
+
+    context = SyncToAsync.thread_sensitive_context.get(None)
+    executor = SyncToAsync.context_to_thread_executor.pop(context, None) if context else None
+    if executor is not None:
+        executor.shutdown(wait=False)
+
+
+async def async_change_events(
+    since=None,
+    *,
+    hub: ChangeHub | None = None,
+    keepalive: float | None = None,
+    duration: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> AsyncIterator[str]:
+    """Yield the messages of :func:`change_events`, waiting on the hub instead of polling."""
+    keepalive = KEEPALIVE_SECONDS if keepalive is None else keepalive
+    duration = STREAM_SECONDS if duration is None else duration
+    hub = hub or hub_for_loop()
+    release_request_thread()  # the headers and middleware are done: no sync work until the end
+    async with hub.subscription():
+        started = last_sent = clock()
+        cursor = await hub.current()
+        yield f"retry: {RETRY_MS}\n" + sse_message("hello", str(cursor), cursor)
+        seen = _cursor(since)
+        if seen is not None and seen != cursor:
+            yield sse_message("change", str(cursor), cursor)
+        while (left := duration - (clock() - started)) > 0:
+            current = await hub.wait_change(cursor, min(left, keepalive - (clock() - last_sent)))
+            if current != cursor:
+                cursor = current
+                last_sent = clock()
+                yield sse_message("change", str(cursor), cursor)
+            elif clock() - last_sent >= keepalive:
+                last_sent = clock()
+                yield ": keep-alive\n\n"
+        yield sse_message("bye", str(cursor), cursor)
+
+
+def stream_response(events: Iterator[str] | AsyncIterator[str]) -> StreamingHttpResponse:
+    """Return a ``text/event-stream`` response of ``events`` (sync or async).
 
     The headers stop caches and proxies (nginx ``X-Accel-Buffering``) from
     holding the messages back.
     """
-    response = StreamingHttpResponse(
-        change_events(since, **options), content_type="text/event-stream; charset=utf-8"
-    )
+    response = StreamingHttpResponse(events, content_type="text/event-stream; charset=utf-8")
     response["Cache-Control"] = "no-cache, no-transform"
     response["X-Accel-Buffering"] = "no"
     return response
+
+
+def is_asgi(request) -> bool:
+    """Return whether ``request`` came through the ASGI handler (an event loop serves it)."""
+    from django.core.handlers.asgi import ASGIRequest
+
+    return isinstance(request, ASGIRequest)

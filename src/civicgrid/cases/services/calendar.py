@@ -2,7 +2,11 @@
 
 Built once per process and rebuilt when the table changes (a cheap
 fingerprint is compared at most every few seconds), so every worker counts
-deadlines on the same days.
+deadlines on the same days. Editing a day (its date or whether it is
+worked) changes neither the count nor the last date, so the signals in
+:mod:`civicgrid.cases.signals` bump a shared version, and the fingerprint
+also hashes the (date, kind) pairs of the table, a few hundred rows, which
+catches such an edit even without a shared cache.
 """
 
 from datetime import datetime
@@ -12,7 +16,7 @@ from django.conf import settings
 from django.db.models import Count, Max
 
 from civicgrid.cases.models import CalendarDay, CalendarYear
-from civicgrid.common.cache import FingerprintCache
+from civicgrid.common.cache import FingerprintCache, bump_version
 from civicgrid.core.workcalendar import WorkCalendar, holidays_from_chinese_calendar
 
 
@@ -55,10 +59,15 @@ def seed_calendar_from_package() -> list[int]:
     return new_years
 
 
+VERSION_KEY = "calendar"
+
+
 def _fingerprint():
     days = CalendarDay.objects.aggregate(n=Count("id"), last=Max("date"))
     years = CalendarYear.objects.aggregate(n=Count("id"), last=Max("year"))
-    return (days["n"], days["last"], years["n"], years["last"], settings.TIME_ZONE)
+    # A few hundred rows: their (date, kind) pairs, hashed, see any edit.
+    content = hash(tuple(CalendarDay.objects.order_by("date").values_list("date", "is_workday")))
+    return (days["n"], days["last"], years["n"], years["last"], content, settings.TIME_ZONE)
 
 
 def _build_calendar() -> WorkCalendar:
@@ -72,11 +81,12 @@ def _build_calendar() -> WorkCalendar:
     )
 
 
-CALENDAR = FingerprintCache(_build_calendar, _fingerprint)
+CALENDAR = FingerprintCache(_build_calendar, _fingerprint, version_key=VERSION_KEY)
 
 
 def invalidate_calendar() -> None:
-    """Drop this process's calendar; the next use rebuilds it."""
+    """Drop this process's calendar and tell the other processes to rebuild theirs."""
+    bump_version(VERSION_KEY)
     CALENDAR.invalidate()
 
 

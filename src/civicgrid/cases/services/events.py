@@ -3,8 +3,11 @@
 import hashlib
 import hmac
 
+from django.db import transaction
+
 from civicgrid.cases.models import CaseEvent
 from civicgrid.cases.services.auditkeys import keyring
+from civicgrid.common.pubsub import publish_case_change
 from civicgrid.core.eventlog import GENESIS, canonical_json, keyed_event_hash, to_jsonable
 
 
@@ -31,6 +34,8 @@ def append_event(case, *, action, actor, role, from_state, to_state, at, note=""
     event.prev_hash = case.last_event_hash or GENESIS
     event.hash = keyed_event_hash(event.prev_hash, event.chain_payload(), ring.active)
     event.save()
+    # Open live screens in every process learn of it once it is visible to them.
+    transaction.on_commit(publish_case_change)
     case.version = event.seq
     case.last_event_hash = event.hash
     return event

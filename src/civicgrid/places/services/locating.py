@@ -4,8 +4,10 @@ The grid lives in a process-wide Shapely STRtree (``core.spatial``) built
 from the database on first use. It is rebuilt when the grid changes: at once
 in the process that changed it (signals and imports call
 ``invalidate_cell_index``), and within ``RECHECK_SECONDS`` in other processes,
-which compare a cheap fingerprint (row count and last update) with the one
-the index was built from.
+which compare a cheap fingerprint with the one the index was built from: the
+row count and last update of the cells *and* of the districts, streets and
+communities (whose names the index carries), plus a version in Django's
+cache that ``invalidate_cell_index`` bumps for every process sharing it.
 """
 
 from dataclasses import dataclass
@@ -14,7 +16,7 @@ import numpy as np
 import shapely
 from django.db.models import Count, Max
 
-from civicgrid.common.cache import FingerprintCache
+from civicgrid.common.cache import FingerprintCache, bump_version
 from civicgrid.core.coords import WGS84, to_wgs84
 from civicgrid.core.spatial import CellIndex
 from civicgrid.places.models import Community, District, GridCell, Street
@@ -87,16 +89,24 @@ class GridIndex:
         return Location(lon, lat, self.cells[position], community, street, district)
 
 
+VERSION_KEY = "grid-index"
+
+
 def _fingerprint():
-    stats = GridCell.objects.aggregate(n=Count("id"), last=Max("updated_at"))
-    return stats["n"], stats["last"]
+    return tuple(
+        tuple(model.objects.aggregate(n=Count("id"), last=Max("updated_at")).values())
+        for model in (GridCell, Community, Street, District)
+    )
 
 
-GRID_INDEX = FingerprintCache(lambda: GridIndex(), _fingerprint, RECHECK_SECONDS)
+GRID_INDEX = FingerprintCache(
+    lambda: GridIndex(), _fingerprint, RECHECK_SECONDS, version_key=VERSION_KEY
+)
 
 
 def invalidate_cell_index() -> None:
-    """Drop this process's index; the next lookup rebuilds it."""
+    """Drop this process's index and tell the other processes to rebuild theirs."""
+    bump_version(VERSION_KEY)
     GRID_INDEX.invalidate()
 
 

@@ -10,6 +10,8 @@ refetch the stats and the map layer, each through the same restriction.
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from asgiref.sync import sync_to_async
+from django.db import connection
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.http import Http404, JsonResponse
@@ -439,10 +441,34 @@ def cases_geojson(request):
 
 
 @role_required(*SCREEN_ROLES)
+def _may_watch(request):
+    """Pass (None) for the screen's roles; the decorator redirects or refuses anyone else."""
+    return None
+
+
+def _check_watcher(request):
+    try:
+        return _may_watch(request)
+    finally:
+        if live.is_asgi(request):
+            # An async stream lasts minutes: it must not keep this request's connection.
+            connection.close()
+
+
 @require_GET
-def events(request):
-    """Stream ``change`` events while the screen is open (see :mod:`civicgrid.web.live`)."""
-    return live.event_stream_response(since=request.headers.get("Last-Event-ID"))
+async def events(request):
+    """Stream ``change`` events while the screen is open (see :mod:`civicgrid.web.live`).
+
+    Async so that under ASGI an open screen holds no server thread; the role
+    check is the same as the other endpoints' (sync: it reads the session).
+    """
+    denied = await sync_to_async(_check_watcher)(request)
+    if denied is not None:
+        return denied
+    since = request.headers.get("Last-Event-ID")
+    if live.is_asgi(request):
+        return live.stream_response(live.async_change_events(since))
+    return live.event_stream_response(since)
 
 
 urlpatterns = [

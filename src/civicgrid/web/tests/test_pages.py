@@ -11,11 +11,43 @@ pytestmark = pytest.mark.django_db
 
 
 def test_healthz_ok(client):
-    """``/healthz`` answers 200 when the database answers, and is never cached."""
+    """``/healthz`` answers 200 "ok" when the worker beats and the sweep ran, never cached."""
+    from civicgrid.cases.tasks import beat, run_sweep
+
+    beat(started=True)
+    run_sweep()
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    body = response.json()
+    assert (body["status"], body["database"]) == ("ok", "ok")
+    assert body["worker"]["status"] == body["sweep"]["status"] == "ok"
+    assert body["sweep"]["last_succeeded"] and body["worker"]["last_heartbeat"]
     assert "no-cache" in response["Cache-Control"]
+
+
+def test_healthz_degraded_when_the_sweep_stopped(client):
+    """A sweep that last ran long ago makes ``/healthz`` say "degraded" (still 200)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from civicgrid.cases.models import TaskRun
+    from civicgrid.cases.tasks import SWEEP, beat, run_sweep
+
+    beat(started=True)
+    run_sweep()
+    TaskRun.objects.filter(name=SWEEP).update(started_at=timezone.now() - timedelta(hours=1))
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
+    assert response.json()["sweep"]["status"] == "stale"
+
+
+def test_healthz_degraded_before_any_worker_ran(client):
+    """Without any heartbeat or sweep, ``/healthz`` says "degraded": overdue marking is off."""
+    body = client.get("/healthz").json()
+    assert body["status"] == "degraded"
+    assert body["worker"]["status"] == body["sweep"]["status"] == "never_run"
 
 
 def test_healthz_503_when_the_database_fails(client):

@@ -25,11 +25,24 @@ def home(request):
 @never_cache
 @require_safe
 def healthz(request):
-    """Answer 200 when the database answers, 503 when it does not."""
+    """Answer 503 when the database fails; else 200 with the background work's state.
+
+    ``status`` is "degraded" (still 200) when the task worker's heartbeat or
+    the overdue sweep is stale, failing or has never run: the web requests
+    are served and a load balancer must keep the server, but monitoring must
+    alert, because overdue marking has stopped (see docs/security.md).
+    """
+    from civicgrid.cases.tasks import health
+
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
+        background = health()
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    fine = {"ok", "running"}
+    healthy = background["worker"]["status"] in fine and background["sweep"]["status"] in fine
+    return JsonResponse(
+        {"status": "ok" if healthy else "degraded", "database": "ok", **background}
+    )

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from civicgrid.cases.tasks import ensure_sweep_scheduled, sweep_overdue_now
+from civicgrid.cases.tasks import ensure_sweep_scheduled, run_sweep
 
 
 class Command(BaseCommand):
@@ -19,4 +19,8 @@ class Command(BaseCommand):
             queued = ensure_sweep_scheduled()
             self.stdout.write("sweep scheduled" if queued else "sweep already scheduled")
             return
-        self.stdout.write(f"marked {sweep_overdue_now()} overdue case(s)")
+        marked = run_sweep()  # under the lease: never beside a running sweep
+        if marked is None:
+            self.stdout.write("skipped: another server is running the sweep")
+        else:
+            self.stdout.write(f"marked {marked} overdue case(s)")

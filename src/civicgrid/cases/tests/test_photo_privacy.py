@@ -365,3 +365,15 @@ def test_an_east_report_photo_is_hidden_from_west_staff(api, city, clock):
     photo = Photo.objects.get(report_id=response.json()["report"]["id"])
     assert _session(city, "inspector").get(photo.url).status_code == 404
     assert _session(city, "inspector2").get(photo.url).status_code == 200
+
+
+def test_an_app_key_without_a_user_is_refused_upload_with_json(city):
+    """An application key may not upload transition photos: 403 JSON, not a server error."""
+    from civicgrid.org.models import ApiKey
+
+    _key, secret = ApiKey.issue("open311")
+    response = Client().post(
+        "/api/v1/photos", {"photos": [upload()]}, headers={"Authorization": f"Bearer {secret}"}
+    )
+    error_of(response, 403, "forbidden")
+    assert Photo.objects.count() == 0

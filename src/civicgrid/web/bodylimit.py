@@ -13,8 +13,8 @@ page otherwise. Two limits apply:
 
 A body sent without a length (chunked) is read by WSGI servers only up to
 ``Content-Length``, i.e. not at all. Under ASGI, Django spools the body
-before any middleware runs, so the server entry point wraps the application
-in :func:`limit_asgi_body`, which counts the bytes as they arrive.
+before any middleware runs, so ``civicgrid.asgi`` wraps the application in
+:func:`limit_asgi_body`, which counts the bytes as they arrive.
 """
 
 from django.conf import settings

@@ -113,3 +113,29 @@ def test_asgi_passes_a_small_body_through():
     sent, received = _run_asgi([b"x" * 40, b"x" * 40])
     assert sent[0]["status"] == 200
     assert b"".join(m["body"] for m in received) == b"x" * 80
+
+
+def test_the_asgi_entry_point_is_capped(settings):
+    """``civicgrid.asgi.application`` refuses an oversize body with 413 JSON under /api/."""
+    import json
+
+    from civicgrid.asgi import application
+
+    settings.CIVICGRID = {**settings.CIVICGRID, "REQUEST_MAX_BYTES": 100}
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/api/v1/reports",
+        "headers": [(b"content-length", b"5000")],
+    }
+    asyncio.run(application(scope, receive, send))
+    assert sent[0]["status"] == 413
+    assert json.loads(sent[1]["body"])["error"] == "too_large"

@@ -21,7 +21,7 @@ without the check anyone could attach, and so publish, someone else's.
 
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.conf import settings
@@ -157,19 +157,18 @@ def _thumbnail(data: bytes) -> bytes:
 def strip_metadata(data: bytes) -> tuple[bytes, int, int]:
     """Return ``data`` re-encoded in its own format without metadata, and its size in pixels.
 
-    The EXIF orientation is applied to the pixels first, so the picture still stands the
-    right way up once the tag is gone. Only the colour profile is kept. Saving a fresh copy
-    (rather than deleting known tags) also drops what Pillow does not name: XMP, IPTC,
-    maker notes, PNG text chunks, comments, extra frames.
+        The EXIF orientation is applied to the pixels first, so the picture still stands the
+        right way up once the tag is gone. Only the colour profile and a palette's transparent
+    colour are kept. Saving a fresh copy
+        (rather than deleting known tags) also drops what Pillow does not name: XMP, IPTC,
+        maker notes, PNG text chunks, comments, extra frames.
     """
     with Image.open(io.BytesIO(data)) as source:
         fmt = source.format
-        icc = source.info.get("icc_profile")
+        kept = {k: source.info[k] for k in ("icc_profile", "transparency") if k in source.info}
         image = ImageOps.exif_transpose(source)
     image.info = {}  # the copy carries the source's exif/xmp/text; none of it is written
-    options: dict = {"exif": b""}
-    if icc:
-        options["icc_profile"] = icc
+    options: dict = {"exif": b"", **kept}
     if fmt == "JPEG":
         if image.mode not in ("RGB", "L", "CMYK"):
             image = image.convert("RGB")
@@ -218,14 +217,7 @@ def check_uploads(uploads) -> list[CheckedPhoto]:
             clean, width, height = strip_metadata(data)
         except (OSError, ValueError, SyntaxError) as exc:
             raise PhotoRejected(_("The file is not a readable JPEG, PNG or WebP image.")) from exc
-        info = PhotoInfo(
-            info.content_type,
-            width,
-            height,
-            info.exif_lon,
-            info.exif_lat,
-            info.exif_taken_at,
-        )
+        info = replace(info, width=width, height=height)  # the stored, upright size
         checked.append(CheckedPhoto(clean, info, hashlib.sha256(data).hexdigest()))
     return checked
 

@@ -249,6 +249,23 @@ def test_the_exif_orientation_is_applied_before_it_is_dropped(api, city, clock):
     assert (photo.width, photo.height) == (20, 40)
 
 
+def test_a_palette_png_keeps_its_transparent_colour(api, city, clock):
+    """Stripping keeps what the picture needs: a palette PNG stays transparent where it was."""
+    out = io.BytesIO()
+    palette = Image.new("P", (8, 8), 0)
+    palette.putpalette([255, 0, 0, 0, 255, 0])
+    palette.putpixel((0, 0), 1)
+    palette.save(out, "PNG", transparency=1)
+    response = api("inspector").report(
+        *WEST, photos=[upload(out.getvalue(), "p.png", "image/png")]
+    )
+    photo = Photo.objects.get(report_id=response.json()["report"]["id"])
+    with Image.open(io.BytesIO(_stored_bytes(photo))) as image:
+        rgba = image.convert("RGBA")
+        assert rgba.getpixel((0, 0))[3] == 0
+        assert rgba.getpixel((1, 1)) == (255, 0, 0, 255)
+
+
 # --------------------------------------------------------------------------- size
 
 

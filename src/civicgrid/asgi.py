@@ -11,7 +11,7 @@ import warnings
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicgrid.settings.prod")
-application = get_asgi_application()
+django_application = get_asgi_application()
 
 from civicgrid.web.checks import ensure_safe_to_serve  # noqa: E402  (needs apps loaded)
 
@@ -36,3 +36,8 @@ _no_persistent_connections()
 warnings.filterwarnings(
     "ignore", message="StreamingHttpResponse must consume synchronous iterators"
 )
+
+# Django's ASGI handler spools the whole body before any middleware runs: count it first.
+from civicgrid.web.bodylimit import limit_asgi_body  # noqa: E402  (needs the settings loaded)
+
+application = limit_asgi_body(django_application)

@@ -1,9 +1,11 @@
-"""Root URLs: the web pages, the admin and the API."""
+"""Root URLs: the web pages, the admin, the API and the protected photo files.
 
-from django.conf import settings
+There is no public ``/media/`` route: photos are served only by
+``civicgrid.cases.views``, which checks who is asking.
+"""
+
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
 
 from civicgrid.api.v1 import api
 
@@ -12,14 +14,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-]
-
-# Uploaded photos are served by Django on the embedded default; a deployment
-# with S3 storage serves them from the bucket instead.
-urlpatterns += [
-    path(
-        f"{settings.MEDIA_URL.strip('/')}/<path:path>",
-        serve,
-        {"document_root": settings.MEDIA_ROOT},
-    ),
+    path("photos/", include("civicgrid.cases.urls")),
 ]

@@ -4,6 +4,7 @@ import json
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import File, Path, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -131,17 +132,25 @@ def not_duplicate(request, report_id: Path[DbId]):
     url_name="photos_upload",
 )
 def upload_photos(request, photos: list[UploadedFile] = File(...)):  # noqa: B008
-    """Upload photos to attach to a later transition (resolve, check)."""
+    """Upload photos to attach to a later transition (resolve, check).
+
+    Only the uploader (the same user, or the same application key) may attach them later.
+    """
     if not acting_user(request).roles:
-        raise ApiError(403, "forbidden", "only staff upload photos")
+        raise ApiError(403, "forbidden", _("Only staff upload photos."))
     if len(photos) > MAX_PHOTOS:
-        raise ApiError(422, "too_many_photos", f"at most {MAX_PHOTOS} photos at once")
+        raise ApiError(
+            422,
+            "too_many_photos",
+            _("At most %(count)s photos at once.") % {"count": MAX_PHOTOS},
+        )
     stored = []
+    key = getattr(request, "api_key", None)
     try:
         checked = check_uploads(photos)
         with transaction.atomic():
             for photo in checked:
-                stored.append(store_photo(photo, "after", request.user))
+                stored.append(store_photo(photo, "after", request.user, api_key=key))
     except PhotoRejected as exc:
         raise ApiError(422, "bad_photo", str(exc), {"photos": str(exc)}) from exc
     return Status(201, stored)

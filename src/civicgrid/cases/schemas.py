@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from ninja import Field, Schema
 
 from civicgrid.api.types import DbId
+from civicgrid.cases.photolinks import signed_photo_url
 from civicgrid.core.coords import WGS84, CrsName
 from civicgrid.places.schemas import Latitude, Longitude
 
@@ -35,6 +36,8 @@ class PlaceRefOut(Schema):
 
 
 class PhotoOut(Schema):
+    """A photo; ``url`` and ``thumbnail_url`` are signed and expire (``PHOTO_URL_SECONDS``)."""
+
     id: int
     kind: str
     url: str
@@ -47,11 +50,11 @@ class PhotoOut(Schema):
 
     @staticmethod
     def resolve_url(obj):
-        return obj.image.url
+        return signed_photo_url(obj.pk, "image")
 
     @staticmethod
     def resolve_thumbnail_url(obj):
-        return obj.thumbnail.url
+        return signed_photo_url(obj.pk, "thumbnail")
 
 
 class ReportOut(Schema):

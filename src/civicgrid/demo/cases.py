@@ -86,15 +86,15 @@ def _advance(case, step: str, category, users, inspector) -> None:
         )
         if handler is None:
             return
-        act(case, "resolve", handler, photos=_no_photo_ids(), note="已处置完毕")
+        act(case, "resolve", handler, photos=_no_photo_ids(handler), note="已处置完毕")
     if target >= 5:
         act(case, "check", inspector, passed=True, note="现场核查通过")
     if target >= 6:
         act(case, "close", users["shift_lead"])
 
 
-def _no_photo_ids() -> list[int]:
-    """Return one stored sample photo (resolve requires after-photos)."""
+def _no_photo_ids(handler) -> list[int]:
+    """Return one sample photo stored as ``handler``'s (resolve requires after-photos)."""
     import io
 
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -106,4 +106,4 @@ def _no_photo_ids() -> list[int]:
     Image.new("RGB", (64, 48), (120, 160, 90)).save(buffer, "JPEG")
     upload = SimpleUploadedFile("after.jpg", buffer.getvalue(), content_type="image/jpeg")
     (checked,) = check_uploads([upload])
-    return [store_photo(checked, "after").pk]
+    return [store_photo(checked, "after", handler).pk]

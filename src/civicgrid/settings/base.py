@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "civicgrid.web.bodylimit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # Outermost of ours: every error under /api/ leaves as JSON.
@@ -149,9 +150,11 @@ if os.environ.get("CIVICGRID_S3_BUCKET"):
             "region_name": os.environ.get("CIVICGRID_S3_REGION") or None,
             "default_acl": None,
             "querystring_auth": True,
+            "querystring_expire": 60,  # photo views redirect here; the URL need not last
         },
     }
 MEDIA_ROOT = DATA_DIR / "media"
+# Not routed: photos are served only through the checking view at /photos/<id>/.
 MEDIA_URL = "/media/"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
@@ -191,8 +194,11 @@ SESSION_COOKIE_AGE = round(env_number("CIVICGRID_SESSION_HOURS", 8, minimum=0.25
 SESSION_EXPIRE_AT_BROWSER_CLOSE = False
 SESSION_SAVE_EVERY_REQUEST = False
 
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+
+# Form fields and JSON bodies (not files) are small; file parts above 2.5 MB are spooled to
+# disk rather than held in memory; the whole body is capped by BodyLimitMiddleware.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
 
 # CivicGrid domain settings (see docs/configuration.md).
 _cache_url = os.environ.get("CIVICGRID_CACHE_URL", "").strip()
@@ -202,6 +208,14 @@ CIVICGRID = {
     "DUPLICATE_WINDOW_HOURS": float(os.environ.get("CIVICGRID_DUPLICATE_WINDOW_HOURS", "72")),
     "PHOTO_MAX_BYTES": int(os.environ.get("CIVICGRID_PHOTO_MAX_BYTES", str(10 * 1024 * 1024))),
     "PHOTO_MAX_PIXELS": int(os.environ.get("CIVICGRID_PHOTO_MAX_PIXELS", "40000000")),
+    # Photos are served by a checking view; signed API URLs expire after this many seconds.
+    "PHOTO_URL_SECONDS": int(os.environ.get("CIVICGRID_PHOTO_URL_SECONDS", "600")),
+    # nginx `internal` location that maps to MEDIA_ROOT (X-Accel-Redirect); empty: Django sends.
+    "MEDIA_ACCEL_PREFIX": os.environ.get("CIVICGRID_MEDIA_ACCEL_PREFIX", ""),
+    # Whole request bodies above this are refused (413) before they are read.
+    "REQUEST_MAX_BYTES": int(
+        os.environ.get("CIVICGRID_REQUEST_MAX_BYTES", str(100 * 1024 * 1024))
+    ),
     "WORK_PERIODS": os.environ.get("CIVICGRID_WORK_PERIODS", "08:30-12:00,13:30-17:30"),
     "STAGE_LIMITS": {},
     "API_TOKEN_DAYS": int(os.environ.get("CIVICGRID_API_TOKEN_DAYS", "30")),

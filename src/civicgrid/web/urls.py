@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from civicgrid.web.views import cases, home, maps
+from civicgrid.web.views import cases, home, logout, maps
 
 app_name = "web"
 
@@ -15,7 +15,7 @@ urlpatterns = [
         auth_views.LoginView.as_view(template_name="web/login.html", next_page="web:home"),
         name="login",
     ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(next_page="web:home"), name="logout"),
+    path("accounts/logout/", logout.LogoutView.as_view(), name="logout"),
     path("cases/", cases.case_list, name="cases"),
     path("cases/export.<str:fmt>", cases.case_export, name="cases_export"),
     path("cases/<int:case_id>/", cases.case_page, name="case"),

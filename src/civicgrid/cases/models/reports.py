@@ -145,7 +145,15 @@ def thumb_path(instance, filename: str) -> str:
 
 
 class Photo(models.Model):
-    """An image checked for type, size and pixels, with EXIF position and time when present."""
+    """An image checked for type, size and pixels, with EXIF position and time when present.
+
+    The stored file is a re-encoded copy without metadata (EXIF, XMP, text chunks), the
+    orientation applied: ``sha256`` and ``size`` describe the stored bytes, which the event
+    log and the audit rely on; ``received_sha256`` is the hash of the bytes as uploaded (for
+    spotting the same upload twice). The GPS position and time read from the EXIF before it
+    was dropped are kept in the ``exif_*`` columns. Files are served only through
+    ``cases.views`` (``url`` / ``thumbnail_url``), which checks who may see the photo.
+    """
 
     kind = models.CharField(_("kind"), max_length=10, choices=PhotoKind.choices)
     report = models.ForeignKey(
@@ -179,6 +187,9 @@ class Photo(models.Model):
     width = models.PositiveIntegerField(_("width"))
     height = models.PositiveIntegerField(_("height"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
+    received_sha256 = models.CharField(
+        _("SHA-256 as uploaded"), max_length=64, blank=True, default="", db_index=True
+    )
     exif_lon = models.FloatField(_("EXIF longitude"), null=True, blank=True)
     exif_lat = models.FloatField(_("EXIF latitude"), null=True, blank=True)
     exif_taken_at = models.DateTimeField(_("EXIF time"), null=True, blank=True)
@@ -190,6 +201,14 @@ class Photo(models.Model):
         related_name="+",
         verbose_name=_("uploaded by"),
     )
+    uploaded_by_key = models.ForeignKey(
+        "org.ApiKey",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded with API key"),
+    )
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
@@ -199,3 +218,17 @@ class Photo(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.sha256[:8]}"
+
+    @property
+    def url(self) -> str:
+        """Return the protected address of the photo (checked against the viewer)."""
+        from civicgrid.cases.photolinks import photo_path
+
+        return photo_path(self.pk, "image")
+
+    @property
+    def thumbnail_url(self) -> str:
+        """Return the protected address of the thumbnail."""
+        from civicgrid.cases.photolinks import photo_path
+
+        return photo_path(self.pk, "thumbnail")

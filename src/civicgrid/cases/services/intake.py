@@ -234,7 +234,9 @@ def submit_report(data: ReportInput, actor=None, photos=(), api_key=None) -> Int
             )
             # Kept on the instance so the response need not query photos again.
             report.stored_photos = [
-                store_photo(photo, PhotoKind.REPORT, reporter, report=report, case=case)
+                store_photo(
+                    photo, PhotoKind.REPORT, reporter, report=report, case=case, api_key=api_key
+                )
                 for photo in checked_photos
             ]
             snapshot = refresh_deadlines(case, at, work_calendar(), entered=True)

@@ -25,6 +25,7 @@ from civicgrid.cases.services.errors import (
     CaseNotFound,
 )
 from civicgrid.cases.services.events import append_event
+from civicgrid.cases.services.photos import check_attachable
 from civicgrid.categories.models import Category
 from civicgrid.categories.services import UnknownCategory, resolve_category
 from civicgrid.core import deadlines as core_deadlines
@@ -153,6 +154,7 @@ def _photos(case, ids, actor) -> list[Photo]:
             f"photos not available for this case: {', '.join(map(str, bad + foreign))}",
             {"photos": "unknown, already used, or of another case"},
         )
+    check_attachable(photos, actor)
     return photos
 
 

@@ -164,7 +164,8 @@ class CaseLoop(RuleBasedStateMachine):
         case_id = data.draw(st.sampled_from(self.cases), label="case")
         action = data.draw(st.sampled_from(ACTIONS), label="action")
         username = data.draw(st.sampled_from(USERNAMES), label="user")
-        self._act(case_id, action, username, self._fields(data, action, case_id))
+        fields = self._fields(data, action, case_id, self.users[username])
+        self._act(case_id, action, username, fields)
 
     @rule(data=st.data())
     def move_on(self, data):
@@ -225,9 +226,11 @@ class CaseLoop(RuleBasedStateMachine):
             label="user",
         )
         action = row.action.value
-        self._act(case_id, action, username, self._fields(data, action, case_id))
+        fields = self._fields(data, action, case_id, self.users[username])
+        self._act(case_id, action, username, fields)
 
-    def _photo(self, case_id=None) -> int:
+    def _photo(self, case_id=None, uploader=None) -> int:
+        """Store a photo row (uploaded by ``uploader``: only they may attach it)."""
         self.photo_seq += 1
         digest = hashlib.sha256(str(self.photo_seq).encode()).hexdigest()
         return Photo.objects.create(
@@ -240,9 +243,10 @@ class CaseLoop(RuleBasedStateMachine):
             width=1,
             height=1,
             sha256=digest,
+            uploaded_by=uploader,
         ).pk
 
-    def _fields(self, data, action, case_id) -> dict:
+    def _fields(self, data, action, case_id, actor=None) -> dict:
         """Draw plausible fields for ``action``; sometimes leave some out or spoil them."""
         complete = data.draw(st.integers(0, 9), label="completeness") > 0
         fields: dict = {}
@@ -266,7 +270,7 @@ class CaseLoop(RuleBasedStateMachine):
             foreign = data.draw(st.integers(0, 9), label="foreign photo") == 0
             others = [pk for pk in self.cases if pk != case_id]
             owner = others[0] if foreign and others else None
-            fields["photos"] = [self._photo(owner)]
+            fields["photos"] = [self._photo(owner, actor)]
         if action == "check":
             fields["passed"] = data.draw(st.booleans(), label="passed")
         if action == "close":

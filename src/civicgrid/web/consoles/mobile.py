@@ -44,6 +44,7 @@ SHELL_STATIC = (
     "web/mobile.css",
     "web/mobile.js",
     "web/mobile-queue.js",
+    "web/logout.js",
     "web/map.js",
     "web/mobile-icon.svg",
     "vendor/leaflet/leaflet.css",
@@ -52,6 +53,8 @@ SHELL_STATIC = (
 )
 #: The pages the service worker keeps (network first, the cached copy when offline).
 SHELL_PAGES = ("web:mobile", "web:mobile_new")
+#: Where photo files are served; the service worker passes these requests through.
+PHOTOS_PREFIX = "/photos/"
 
 inspector_only = role_required(RoleName.INSPECTOR)
 
@@ -206,8 +209,9 @@ def _shell_version() -> str:
 def service_worker(request):
     """Serve the service worker from ``/m/`` so its scope covers the whole app.
 
-    Public like any static file (it holds no data); it only runs for pages
-    under ``/m/``, which require an inspector's login.
+    Public like any static file (it holds no data but the id of the logged-in
+    user, whose queued reports it may send); it only runs for pages under
+    ``/m/``, which require an inspector's login.
     """
     config = {
         "version": _shell_version(),
@@ -215,6 +219,10 @@ def service_worker(request):
         "pages": [reverse(name) for name in SHELL_PAGES],
         "offline_page": reverse("web:mobile"),
         "scope": reverse("web:mobile"),
+        # Never cached by the worker: photos are checked per user (see cases.views).
+        "private": [PHOTOS_PREFIX, "/media/"],
+        # Whose queued reports this worker may send (the page registers ?u=<id> per user).
+        "user": str(request.user.pk) if request.user.is_authenticated else None,
     }
     response = render(
         request,

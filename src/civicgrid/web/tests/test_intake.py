@@ -49,7 +49,8 @@ def test_queue_holds_reported_and_verified_cases_only(city, clock, username):
     assert reported.code in html and verified.code in html
     assert filed.code not in html
     assert condition.category.name in html  # the suggested category
-    assert "thumb.jpg" in html  # the first photo's thumbnail
+    photo = reported.photos.get()
+    assert f'src="/photos/{photo.pk}/thumbnail/"' in html  # the first photo's thumbnail
     assert reported.grid_cell.code in html
     assert 'id="desk-map"' in html and 'id="desk-points"' in html
     assert response.context["counts"]["reported"] == 1

@@ -223,5 +223,5 @@ def test_pages_link_the_manifest(client, fcity):
     """The app pages link the manifest and load the outbox script."""
     html = login(client, fcity, "inspector").get("/m/").content.decode()
     assert 'rel="manifest" href="/m/manifest.webmanifest"' in html
-    assert 'data-sw="/m/sw.js"' in html
+    assert 'data-sw="/m/sw.js?u=' in html  # one worker per user (see test_photo_pages)
     assert "web/mobile-queue.js" in html

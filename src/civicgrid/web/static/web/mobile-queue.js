@@ -1,12 +1,19 @@
 /* The phone's outbox of reports (IndexedDB, photo blobs included).
    Used by the pages and by the service worker. Every report carries a client-made
    idempotency key: resending after a lost answer returns the first case (HTTP 200)
-   instead of making a second one, so a report is sent until the server has it. */
+   instead of making a second one, so a report is sent until the server has it.
+   Items are keyed by the user who queued them (setUser): one user's waiting reports are never
+   listed to, or sent with the session of, the next person who logs in on the same phone. */
 (function (root) {
   "use strict";
   const DB_NAME = "civicgrid-inspector";
   const STORE = "outbox";
   let flushing = null;
+  let currentUser = null;
+
+  function setUser(user) { currentUser = user ? String(user) : null; }
+  /* Items queued before items carried their user belong to whoever is logged in. */
+  function isMine(item) { return !item.user || (currentUser !== null && item.user === currentUser); }
 
   function openDb() {
     return new Promise(function (resolve, reject) {
@@ -31,7 +38,7 @@
 
   function all() {
     return run("readonly", function (store) { return store.getAll(); }).then(function (items) {
-      return (items || []).sort(function (a, b) { return a.created < b.created ? -1 : 1; });
+      return (items || []).filter(isMine).sort(function (a, b) { return a.created < b.created ? -1 : 1; });
     });
   }
   function put(item) { return run("readwrite", function (store) { store.put(item); }); }
@@ -102,12 +109,14 @@
     fields.idempotency_key = key;
     return csrfToken().then(function (token) {
       const item = {
-        key: key, url: url, fields: fields, photos: photos, names: names,
+        key: key, url: url, fields: fields, photos: photos, names: names, user: currentUser,
         created: new Date().toISOString(), status: "waiting", error: "", csrf: token,
       };
       return put(item).then(function () { return item; });
     });
   }
 
-  root.cgQueue = { all: all, put: put, remove: remove, flush: flush, enqueue: enqueue, newKey: newKey };
+  root.cgQueue = {
+    all: all, put: put, remove: remove, flush: flush, enqueue: enqueue, newKey: newKey, setUser: setUser,
+  };
 })(typeof self !== "undefined" ? self : window);

@@ -4,6 +4,7 @@
   const body = document.body;
   const strings = JSON.parse((document.getElementById("m-strings") || { textContent: "{}" }).textContent);
   const RETRY_MS = 30000;
+  if (window.cgQueue) { cgQueue.setUser(body.dataset.user); }
 
   function fmt(text, values) {
     return String(text || "").replace(/%\((\w+)\)s/g, function (_, name) { return values[name]; });

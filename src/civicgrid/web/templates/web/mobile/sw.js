@@ -1,9 +1,13 @@
 /* CivicGrid inspector app service worker: keeps the app shell so the app opens offline,
-   and resends queued reports when the browser fires a background sync. */
+   and resends queued reports when the browser fires a background sync.
+   Photos (/photos/, and the retired /media/) are never cached here: they are personal data,
+   checked per user by the server, and a cached copy would outlive the logout. */
 "use strict";
 const CONFIG = {{ config|safe }};
 const CACHE = "cg-mobile-" + CONFIG.version;
 importScripts("{{ queue_js }}");
+// The worker sends only the reports its user queued (the page registers one worker URL per user).
+self.cgQueue.setUser(CONFIG.user);
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) {
@@ -24,13 +28,14 @@ self.addEventListener("activate", function (event) {
 });
 
 function isStatic(url) { return CONFIG.static.indexOf(url.pathname) !== -1 || url.pathname.indexOf("/static/") === 0; }
+function isPrivateFile(url) { return CONFIG.private.some(function (p) { return url.pathname.indexOf(p) === 0; }); }
 
 self.addEventListener("fetch", function (event) {
   const request = event.request;
   if (request.method !== "GET") { return; }
   const url = new URL(request.url);
-  if (url.origin !== self.location.origin) { return; }
-  if (isStatic(url) || url.pathname.indexOf("/media/") === 0) {
+  if (url.origin !== self.location.origin || isPrivateFile(url)) { return; }
+  if (isStatic(url)) {
     // Cache first: static files change name or shell version on release.
     event.respondWith(caches.open(CACHE).then(function (cache) {
       return cache.match(request).then(function (hit) {

@@ -392,5 +392,5 @@ def test_an_app_key_without_a_user_is_refused_upload_with_json(city):
     response = Client().post(
         "/api/v1/photos", {"photos": [upload()]}, headers={"Authorization": f"Bearer {secret}"}
     )
-    error_of(response, 403, "forbidden")
+    error_of(response, 403, "user_required")
     assert Photo.objects.count() == 0

@@ -56,7 +56,11 @@ def test_logout_clears_caches_and_outbox_and_queues_stay_per_user(
 
     _login(page, base, "inspector")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.wait_for_function(f"{CACHE_NAMES}.then(keys => keys.length > 0)")
+    # The predicate must answer synchronously: each poll starts a read, a later poll sees it.
+    page.wait_for_function(
+        "() => { caches.keys().then(keys => { window.__cacheCount = keys.length; });"
+        " return window.__cacheCount > 0; }"
+    )
     # A photo seen in the app is not put into the worker's cache.
     page.goto(f"{base}/m/tasks/{case.pk}/")
     page.wait_for_load_state("networkidle")
@@ -91,7 +95,7 @@ def test_logout_clears_caches_and_outbox_and_queues_stay_per_user(
     answer = "window.__asked = []; window.confirm = m => { __asked.push(m); return %s; }; true"
     page.evaluate(answer % "false")
     page.click("form[data-cg-logout] button[type=submit]")
-    page.wait_for_function("window.__asked.length === 1")
+    page.wait_for_function("() => window.__asked.length === 1")
     assert "1" in page.evaluate("window.__asked[0]")
     assert page.url == f"{base}/m/"
     assert page.evaluate("cgQueue.all().then(items => items.length)") == 1

@@ -52,14 +52,9 @@ def audit_checkpoint(reschedule: bool = True) -> int | None:
 
 
 def ensure_checkpoint_scheduled() -> bool:
-    """Enqueue the periodic checkpoint unless one is already waiting; return whether queued."""
-    try:
-        from django_tasks_db.models import DBTaskResult
-    except ImportError:  # another backend: schedule ``audit checkpoint`` with cron instead
-        return False
-    waiting = DBTaskResult.objects.filter(
-        task_path__endswith="audit_checkpoint", status__in=["READY", "RUNNING"]
-    ).exists()
-    if not waiting:
-        audit_checkpoint.enqueue(reschedule=True)
-    return not waiting
+    """Enqueue the periodic checkpoint unless one is waiting or running; return whether queued."""
+    from civicgrid.common.periodic import ensure_scheduled
+
+    return ensure_scheduled(
+        audit_checkpoint, "audit_checkpoint", running_stale=CHECKPOINT_EVERY, reschedule=True
+    )

@@ -134,12 +134,9 @@ def sweep_overdue(reschedule: bool = True) -> int | None:
 
 
 def _waiting_sweeps():
-    from django_tasks_db.models import DBTaskResult
+    from civicgrid.common.periodic import waiting_runs
 
-    stale = timezone.now() - RUNNING_STALE
-    return DBTaskResult.objects.filter(task_path__endswith=SWEEP).filter(
-        Q(status="READY") | Q(status="RUNNING", started_at__gte=stale)
-    )
+    return waiting_runs(SWEEP, RUNNING_STALE)
 
 
 def schedule_next_sweep() -> bool:
@@ -163,13 +160,9 @@ def ensure_sweep_scheduled() -> bool:
     A sweep left ``RUNNING`` by a killed worker for longer than
     ``RUNNING_STALE`` does not count, so a restart revives the chain.
     """
-    try:
-        waiting = _waiting_sweeps().exists()
-    except ImportError:  # another backend: its own scheduler runs the sweep
-        return False
-    if not waiting:
-        sweep_overdue.enqueue(reschedule=True)
-    return not waiting
+    from civicgrid.common.periodic import ensure_scheduled
+
+    return ensure_scheduled(sweep_overdue, SWEEP, running_stale=RUNNING_STALE, reschedule=True)
 
 
 #: A sweep or worker heartbeat older than this makes ``/healthz`` report "degraded".

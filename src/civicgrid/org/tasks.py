@@ -10,6 +10,8 @@ log = logging.getLogger(__name__)
 PURGE_EVERY = timedelta(days=1)
 #: Expired tokens stay this long (their last use remains visible in the admin).
 PURGE_GRACE = timedelta(days=7)
+#: A purge still "running" after this was left behind by a killed worker.
+PURGE_STALE = timedelta(hours=1)
 
 
 @task()
@@ -25,14 +27,9 @@ def purge_tokens(reschedule: bool = True) -> int:
 
 
 def ensure_purge_scheduled() -> bool:
-    """Enqueue the periodic purge unless one is already waiting; return whether queued."""
-    try:
-        from django_tasks_db.models import DBTaskResult
-    except ImportError:  # another backend: its own scheduler runs the purge
-        return False
-    waiting = DBTaskResult.objects.filter(
-        task_path__endswith="org.tasks.purge_tokens", status__in=["READY", "RUNNING"]
-    ).exists()
-    if not waiting:
-        purge_tokens.enqueue(reschedule=True)
-    return not waiting
+    """Enqueue the periodic purge unless one is waiting or running; return whether queued."""
+    from civicgrid.common.periodic import ensure_scheduled
+
+    return ensure_scheduled(
+        purge_tokens, "org.tasks.purge_tokens", running_stale=PURGE_STALE, reschedule=True
+    )

@@ -93,6 +93,31 @@ def _cursor(value) -> int | None:
     return int(text) if text.isdigit() and len(text) < 19 else None
 
 
+def _opening(since, cursor: int) -> list[str]:
+    """Return the ``hello`` message, and a ``change`` when ``since`` is behind ``cursor``."""
+    messages = [f"retry: {RETRY_MS}\n" + sse_message("hello", str(cursor), cursor)]
+    seen = _cursor(since)
+    if seen is not None and seen != cursor:
+        messages.append(sse_message("change", str(cursor), cursor))
+    return messages
+
+
+def _step(
+    cursor: int, current: int, last_sent: float, now: float, keepalive: float
+) -> tuple[int, float, str | None]:
+    """Return the new cursor, the time of the last message and the message due, if any.
+
+    One rule for the sync and the async stream: a moved cursor sends a
+    ``change``, a quiet ``keepalive`` seconds a comment that keeps proxies
+    from closing the connection.
+    """
+    if current != cursor:
+        return current, now, sse_message("change", str(current), current)
+    if now - last_sent >= keepalive:
+        return cursor, now, ": keep-alive\n\n"
+    return cursor, last_sent, None
+
+
 def change_events(
     since=None,
     *,
@@ -115,20 +140,12 @@ def change_events(
     duration = STREAM_SECONDS if duration is None else duration
     started = last_sent = clock()
     cursor = source()
-    yield f"retry: {RETRY_MS}\n" + sse_message("hello", str(cursor), cursor)
-    seen = _cursor(since)
-    if seen is not None and seen != cursor:
-        yield sse_message("change", str(cursor), cursor)
+    yield from _opening(since, cursor)
     while clock() - started < duration:
         sleep(poll)
-        current = source()
-        if current != cursor:
-            cursor = current
-            last_sent = clock()
-            yield sse_message("change", str(cursor), cursor)
-        elif clock() - last_sent >= keepalive:
-            last_sent = clock()
-            yield ": keep-alive\n\n"
+        cursor, last_sent, message = _step(cursor, source(), last_sent, clock(), keepalive)
+        if message:
+            yield message
     yield sse_message("bye", str(cursor), cursor)
 
 
@@ -319,19 +336,13 @@ async def async_change_events(
     async with hub.subscription():
         started = last_sent = clock()
         cursor = await hub.current()
-        yield f"retry: {RETRY_MS}\n" + sse_message("hello", str(cursor), cursor)
-        seen = _cursor(since)
-        if seen is not None and seen != cursor:
-            yield sse_message("change", str(cursor), cursor)
+        for message in _opening(since, cursor):
+            yield message
         while (left := duration - (clock() - started)) > 0:
             current = await hub.wait_change(cursor, min(left, keepalive - (clock() - last_sent)))
-            if current != cursor:
-                cursor = current
-                last_sent = clock()
-                yield sse_message("change", str(cursor), cursor)
-            elif clock() - last_sent >= keepalive:
-                last_sent = clock()
-                yield ": keep-alive\n\n"
+            cursor, last_sent, message = _step(cursor, current, last_sent, clock(), keepalive)
+            if message:
+                yield message
         yield sse_message("bye", str(cursor), cursor)
 
 

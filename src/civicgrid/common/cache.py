@@ -20,6 +20,7 @@ from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 from django.core.cache import cache
+from django.db import transaction
 
 T = TypeVar("T")
 
@@ -40,6 +41,17 @@ def bump_version(name: str) -> int:
     except ValueError:  # evicted between add and incr
         cache.set(key, 1, timeout=None)
         return 1
+
+
+def invalidate_now_and_on_commit(invalidate: Callable[[], None]) -> None:
+    """Call ``invalidate`` now and again once the current transaction commits.
+
+    Now, so this transaction reads its own edit; after the commit, because
+    another process that rebuilt in between would otherwise have read the
+    old rows under the new version.
+    """
+    invalidate()
+    transaction.on_commit(invalidate)
 
 
 class FingerprintCache(Generic[T]):

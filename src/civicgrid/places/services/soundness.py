@@ -28,20 +28,12 @@ from civicgrid.core.geometry import (
     find_gaps,
 )
 from civicgrid.places.choices import PlaceLevel
-from civicgrid.places.models import Community, District, GridCell, Street
+from civicgrid.places.services.importing import AREA_MODELS, PARENT_LEVEL
 
-MODELS = {
-    PlaceLevel.DISTRICT: District,
-    PlaceLevel.STREET: Street,
-    PlaceLevel.COMMUNITY: Community,
-    PlaceLevel.GRID: GridCell,
-}
-# Per child level: the parent's level and the child's field naming its parent.
-PARENTS = {
-    PlaceLevel.STREET: (PlaceLevel.DISTRICT, "district_id"),
-    PlaceLevel.COMMUNITY: (PlaceLevel.STREET, "street_id"),
-    PlaceLevel.GRID: (PlaceLevel.COMMUNITY, "community_id"),
-}
+
+def _parent_field(level) -> str:
+    """Return the child's field naming its parent: it is named after the parent's level."""
+    return f"{PARENT_LEVEL[level]}_id"
 
 
 def _stored(level, exclude: set[str], **filters) -> list[tuple[str, object, int | None]]:
@@ -51,13 +43,13 @@ def _stored(level, exclude: set[str], **filters) -> list[tuple[str, object, int 
     a re-import of the whole grid parses nothing and a large ``exclude`` never
     becomes one huge SQL parameter list.
     """
-    model = MODELS[level]
+    model = AREA_MODELS[level]
     keep = [
         pk
         for pk, code in model.objects.filter(**filters).values_list("id", "code")
         if code not in exclude
     ]
-    parent_field = PARENTS[level][1] if level in PARENTS else "id"
+    parent_field = _parent_field(level) if level in PARENT_LEVEL else "id"
     result = []
     for chunk in iter_chunks(keep, 500):
         rows = model.objects.filter(id__in=chunk).values_list("code", "geometry", parent_field)
@@ -118,7 +110,7 @@ def layer_warnings(valid, level, tolerance: OverlapTolerance) -> list[str]:
     of the same level. A gap is a hole enclosed by them larger than the
     tolerance's area cap.
     """
-    if not valid or level == PlaceLevel.GRID or level not in MODELS:
+    if not valid or level == PlaceLevel.GRID or level not in AREA_MODELS:
         return []
     stored = _stored(level, {item.code for item in valid})
     geoms, checked = _world(valid, stored)
@@ -142,9 +134,9 @@ def coverage_warnings(valid, level, tolerance: OverlapTolerance) -> list[str]:
     the file's places plus the stored ones the file does not replace. Area
     beyond the tolerance (against the parent's own area) counts.
     """
-    if not valid or level not in PARENTS:
+    if not valid or level not in PARENT_LEVEL:
         return []
-    parent_level, parent_field = PARENTS[level]
+    parent_level, parent_field = PARENT_LEVEL[level], _parent_field(level)
     parent_ids = {item.parent_id for item in valid}
     children = defaultdict(list)
     for item in valid:
@@ -152,7 +144,7 @@ def coverage_warnings(valid, level, tolerance: OverlapTolerance) -> list[str]:
     exclude = {item.code for item in valid}
     for _code, geom, parent_id in _stored(level, exclude, **{f"{parent_field}__in": parent_ids}):
         children[parent_id].append(geom)
-    parents = MODELS[parent_level].objects.filter(id__in=parent_ids).order_by("code")
+    parents = AREA_MODELS[parent_level].objects.filter(id__in=parent_ids).order_by("code")
     warnings = []
     for pk, code, geometry in parents.values_list("id", "code", "geometry"):
         outline = shapely.geometry.shape(geometry)

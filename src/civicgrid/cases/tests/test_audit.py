@@ -84,6 +84,30 @@ def code_of(case_id) -> str:
     return Case.objects.get(pk=case_id).code
 
 
+def verify_fails() -> str:
+    """Run ``civicgrid audit verify``, check that it fails and return its output."""
+    ok, output = audit("verify")
+    assert not ok
+    return output
+
+
+def tamper(sql: str, params=()) -> None:
+    """Run one statement as the database owner."""
+    with as_database_owner() as cursor:
+        cursor.execute(sql, params)
+
+
+def delete_events(cursor, case_id, *, seq: int | None = None) -> None:
+    """Delete a case's events (only ``seq`` when given) and the notifications that cite them."""
+    where, params = ("case_id=%s AND seq=%s", [case_id, seq]) if seq else ("case_id=%s", [case_id])
+    cursor.execute(
+        f"DELETE FROM notify_notification WHERE event_id IN "
+        f"(SELECT id FROM cases_caseevent WHERE {where})",
+        params,
+    )
+    cursor.execute(f"DELETE FROM cases_caseevent WHERE {where}", params)
+
+
 # ------------------------------------------------------------------------- the attacks
 
 
@@ -117,9 +141,7 @@ def test_rewritten_event_with_recomputed_chain_is_caught(town):
             )
             previous = digest
         cursor.execute("UPDATE cases_case SET last_event_hash=%s WHERE id=%s", [previous, case_id])
-    ok, output = audit("verify")
-    assert not ok
-    assert code_of(case_id) in output
+    assert code_of(case_id) in verify_fails()
 
 
 def test_deleting_all_events_of_a_case_is_caught(town):
@@ -127,25 +149,16 @@ def test_deleting_all_events_of_a_case_is_caught(town):
     city, _ = town
     case_id = report(city)
     with as_database_owner() as cursor:
-        cursor.execute(
-            "DELETE FROM notify_notification WHERE event_id IN "
-            "(SELECT id FROM cases_caseevent WHERE case_id=%s)",
-            [case_id],
-        )
-        cursor.execute("DELETE FROM cases_caseevent WHERE case_id=%s", [case_id])
-    ok, output = audit("verify")
-    assert not ok
-    assert code_of(case_id) in output
+        delete_events(cursor, case_id)
+    assert code_of(case_id) in verify_fails()
 
 
 def test_raw_state_change_is_caught(town):
     """``UPDATE cases_case SET state='closed'`` fails: the state must be the last to_state."""
     city, _ = town
     case_id = report(city)
-    with as_database_owner() as cursor:
-        cursor.execute("UPDATE cases_case SET state='closed' WHERE id=%s", [case_id])
-    ok, output = audit("verify")
-    assert not ok
+    tamper("UPDATE cases_case SET state='closed' WHERE id=%s", [case_id])
+    output = verify_fails()
     assert code_of(case_id) in output and "closed" in output
 
 
@@ -153,11 +166,8 @@ def test_version_mismatch_is_caught(town):
     """A case whose version is not its last event's sequence number fails."""
     city, _ = town
     case_id = report(city)
-    with as_database_owner() as cursor:
-        cursor.execute("UPDATE cases_case SET version=version+1 WHERE id=%s", [case_id])
-    ok, output = audit("verify")
-    assert not ok
-    assert code_of(case_id) in output
+    tamper("UPDATE cases_case SET version=version+1 WHERE id=%s", [case_id])
+    assert code_of(case_id) in verify_fails()
 
 
 def test_consistent_truncation_after_a_checkpoint_is_caught(town):
@@ -168,19 +178,12 @@ def test_consistent_truncation_after_a_checkpoint_is_caught(town):
     assert audit("checkpoint")[0]
     first = CaseEvent.objects.get(case_id=case_id, seq=1)
     with as_database_owner() as cursor:
-        cursor.execute(
-            "DELETE FROM notify_notification WHERE event_id IN "
-            "(SELECT id FROM cases_caseevent WHERE case_id=%s AND seq=2)",
-            [case_id],
-        )
-        cursor.execute("DELETE FROM cases_caseevent WHERE case_id=%s AND seq=2", [case_id])
+        delete_events(cursor, case_id, seq=2)
         cursor.execute(
             "UPDATE cases_case SET state=%s, version=1, last_event_hash=%s WHERE id=%s",
             [first.to_state, first.hash, case_id],
         )
-    ok, output = audit("verify")
-    assert not ok
-    assert code_of(case_id) in output
+    assert code_of(case_id) in verify_fails()
     # Sealing the damage with a new checkpoint is refused.
     ok, output = audit("checkpoint")
     assert not ok
@@ -202,9 +205,7 @@ def test_deleting_a_whole_case_after_a_checkpoint_is_caught(town):
             "DELETE FROM cases_case WHERE id=%s",
         ):
             cursor.execute(sql, [gone])
-    ok, output = audit("verify")
-    assert not ok
-    assert f"#{gone}" in output
+    assert f"#{gone}" in verify_fails()
     assert Case.objects.filter(pk=keep).exists()
 
 
@@ -216,24 +217,16 @@ def test_edited_report_content_is_caught(town):
     content = event.data["content"]
     assert content["description"] == "井盖缺失" and len(content["photo_sha256"]) == 1
     assert "reporter_phone" not in content  # only a keyed reference to the reporter
-    with as_database_owner() as cursor:
-        cursor.execute(
-            "UPDATE cases_report SET description='没有问题' WHERE case_id=%s", [case_id]
-        )
-    ok, output = audit("verify")
-    assert not ok
-    assert "description" in output
+    tamper("UPDATE cases_report SET description='没有问题' WHERE case_id=%s", [case_id])
+    assert "description" in verify_fails()
 
 
 def test_swapped_report_photo_is_caught(town):
     """Replacing a report photo's content (its SHA-256) fails verification."""
     city, _ = town
     case_id = report(city, photos=[upload()])
-    with as_database_owner() as cursor:
-        cursor.execute("UPDATE cases_photo SET sha256=%s WHERE case_id=%s", ["f" * 64, case_id])
-    ok, output = audit("verify")
-    assert not ok
-    assert "photo_sha256" in output
+    tamper("UPDATE cases_photo SET sha256=%s WHERE case_id=%s", ["f" * 64, case_id])
+    assert "photo_sha256" in verify_fails()
 
 
 def test_altered_checkpoint_is_caught(town):
@@ -241,11 +234,8 @@ def test_altered_checkpoint_is_caught(town):
     city, _ = town
     report(city)
     assert audit("checkpoint")[0]
-    with as_database_owner() as cursor:
-        cursor.execute("UPDATE cases_auditcheckpoint SET heads='[]'")
-    ok, output = audit("verify")
-    assert not ok
-    assert "checkpoint 1" in output
+    tamper("UPDATE cases_auditcheckpoint SET heads='[]'")
+    assert "checkpoint 1" in verify_fails()
 
 
 def test_checkpoint_exports_to_a_file_once(town, tmp_path):
@@ -342,8 +332,7 @@ def test_legacy_chains_are_signed_only_when_they_verify(town):
             )
         cursor.execute("UPDATE cases_caseevent SET note='forged' WHERE case_id=%s", [broken])
         migration.sign_legacy_chains(apps, connection.schema_editor())
-    ok, output = audit("verify")
-    assert not ok
+    output = verify_fails()
     assert code_of(broken) in output and code_of(intact) not in output
     assert CaseEvent.objects.filter(case_id=intact, key_id="").count() == 0
 
@@ -395,12 +384,7 @@ def test_hourly_task_refuses_to_seal_a_damaged_log(town, caplog):
     case_id = report(city)
     assert audit_checkpoint.call(reschedule=False) == 1
     with as_database_owner() as cursor:
-        cursor.execute(
-            "DELETE FROM notify_notification WHERE event_id IN "
-            "(SELECT id FROM cases_caseevent WHERE case_id=%s)",
-            [case_id],
-        )
-        cursor.execute("DELETE FROM cases_caseevent WHERE case_id=%s", [case_id])
+        delete_events(cursor, case_id)
     assert audit_checkpoint.call(reschedule=False) is None
     assert AuditCheckpoint.objects.count() == 1
     assert "audit checkpoint refused" in caplog.text
@@ -413,8 +397,7 @@ def test_exported_checkpoint_exposes_a_rewritten_checkpoint_chain(town, tmp_path
     export = tmp_path / "cp.json"
     assert audit("checkpoint", "--export", str(export))[0]
     assert audit("verify", "--checkpoint-file", str(export))[0]
-    with as_database_owner() as cursor:
-        cursor.execute("DELETE FROM cases_auditcheckpoint")
+    tamper("DELETE FROM cases_auditcheckpoint")
     ok, output = audit("verify")
     assert ok, output  # the database alone no longer knows there was a checkpoint …
     ok, output = audit("verify", "--checkpoint-file", str(export))

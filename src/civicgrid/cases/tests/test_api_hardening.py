@@ -51,6 +51,11 @@ USER_REQUIRED = {
 }
 
 
+def post_token(client, body: str | bytes):
+    """POST ``body`` as raw JSON to the token endpoint, without credentials."""
+    return client.post("/api/v1/auth/token", body, content_type="application/json", HTTP_HOST=HOST)
+
+
 def _request(client, method, path, headers, ids):
     """Send a plausible request for the operation (so the handler itself is reached)."""
     url = path.format(**ids)
@@ -180,12 +185,7 @@ def test_an_unexpected_error_is_a_logged_json_500(api, city, clock, monkeypatch,
 def test_a_body_over_the_memory_limit_is_json(city, client, settings):
     """Django's own refusal of an oversized body (before the API runs) is JSON too."""
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
-    response = client.post(
-        "/api/v1/auth/token",
-        json.dumps({"username": "x" * 200, "password": "y"}),
-        content_type="application/json",
-        HTTP_HOST=HOST,
-    )
+    response = post_token(client, json.dumps({"username": "x" * 200, "password": "y"}))
     assert 400 <= response.status_code < 500
     assert response["Content-Type"].startswith("application/json")
     assert set(response.json()) == {"error", "message", "fields"}
@@ -196,35 +196,20 @@ def test_a_body_over_the_memory_limit_is_json(city, client, settings):
 
 def test_nul_in_a_token_username_is_400_and_issues_nothing(city, client):
     """No login is needed to send this, so it must not reach the database."""
-    response = client.post(
-        "/api/v1/auth/token",
-        '{"username": "admin\\u0000", "password": "x"}',
-        content_type="application/json",
-        HTTP_HOST=HOST,
-    )
+    response = post_token(client, '{"username": "admin\\u0000", "password": "x"}')
     body = error_of(response, 400, "nul_character")
     assert "NUL" in body["message"]
     assert not ApiKey.objects.exists()
 
 
 def test_raw_nul_byte_in_a_json_body_is_400(city, client):
-    response = client.post(
-        "/api/v1/auth/token",
-        b'{"username": "admin\x00", "password": "x"}',
-        content_type="application/json",
-        HTTP_HOST=HOST,
-    )
+    response = post_token(client, b'{"username": "admin\x00", "password": "x"}')
     error_of(response, 400, "nul_character")
 
 
 def test_an_escaped_backslash_u0000_is_ordinary_text(city, client):
     """``\\\\u0000`` in JSON is a backslash and five characters, not a NUL: a normal 401."""
-    response = client.post(
-        "/api/v1/auth/token",
-        '{"username": "a\\\\u0000", "password": "x"}',
-        content_type="application/json",
-        HTTP_HOST=HOST,
-    )
+    response = post_token(client, '{"username": "a\\\\u0000", "password": "x"}')
     error_of(response, 401, "invalid_credentials")
 
 

@@ -87,6 +87,15 @@ def login(page, base_url: str, username: str, password: str = DEMO_PASSWORD) -> 
     assert "/accounts/login/" not in page.url, f"login as {username} failed"
 
 
+def login_to(page, base_url: str, next_url: str, username: str, password: str) -> None:
+    """Log in through the login form and wait until it has sent the browser to ``next_url``."""
+    page.goto(f"{base_url}/accounts/login/?next={next_url}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{base_url}{next_url}")
+
+
 def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot as a test artifact; return its path."""
     ARTIFACTS.mkdir(exist_ok=True)

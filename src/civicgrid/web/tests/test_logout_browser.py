@@ -6,9 +6,10 @@ itself, like ``test_mobile_browser``.
 
 import pytest
 
-from civicgrid.testing.browser import CHROMIUM, FLAGS
+from civicgrid.testing.browser import CHROMIUM, chromium, login_to
 from civicgrid.web.tests.conftest_field import PASSWORD, build_field_city, make_case
 
+assert chromium  # the fixture, imported for pytest
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium"),
@@ -22,33 +23,20 @@ QUEUE_ONE = (
 )
 
 
-@pytest.fixture
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield chromium
-        chromium.close()
-
-
-def _login(page, base, username, next_url="/m/"):
-    page.goto(f"{base}/accounts/login/?next={next_url}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{base}{next_url}")
+def _login(page, base, username):
+    login_to(page, base, "/m/", username, PASSWORD)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_logout_clears_caches_and_outbox_and_queues_stay_per_user(
-    live_server, browser, settings, tmp_path
+    live_server, chromium, settings, tmp_path
 ):
     """Queued reports are invisible to the next user; logout asks, then clears everything."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
     city = build_field_city()
     case = make_case(city, "resolved")
     base = live_server.url
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     context.route("https://**/*", lambda route: route.abort())
     page = context.new_page()
     errors = []

@@ -7,6 +7,7 @@ itself instead of using the module-scoped ``field_city`` fixture.
 import pytest
 
 from civicgrid.testing import browser as browser_tools
+from civicgrid.testing.browser import chromium
 from civicgrid.web.tests.conftest_field import (
     PASSWORD,
     WEST,
@@ -15,36 +16,22 @@ from civicgrid.web.tests.conftest_field import (
     make_case,
 )
 
-CHROMIUM = str(browser_tools.CHROMIUM)
 ARTIFACTS = browser_tools.ARTIFACTS
-ARGS = browser_tools.FLAGS
 
+assert chromium  # the fixture, imported for pytest
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not browser_tools.CHROMIUM.exists(), reason="needs /usr/bin/chromium"),
 ]
 
 
-@pytest.fixture
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
 def _login(page, base, username, next_url):
-    page.goto(f"{base}/accounts/login/?next={next_url}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{base}{next_url}")
+    browser_tools.login_to(page, base, next_url, username, PASSWORD)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_offline_report_is_queued_and_sent_once_and_a_check_passes(
-    live_server, browser, settings, tmp_path
+    live_server, chromium, settings, tmp_path
 ):
     """Offline, a 3-step report waits on the phone; online again, exactly one case arrives."""
     from playwright.sync_api import expect
@@ -58,7 +45,7 @@ def test_offline_report_is_queued_and_sent_once_and_a_check_passes(
     ARTIFACTS.mkdir(exist_ok=True)
     base = live_server.url
 
-    context = browser.new_context(
+    context = chromium.new_context(
         viewport={"width": 390, "height": 844},
         is_mobile=True,
         has_touch=True,
@@ -138,7 +125,7 @@ def test_offline_report_is_queued_and_sent_once_and_a_check_passes(
     assert errors == []
     context.close()
 
-    desk = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    desk = chromium.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     desk.route("https://**/*", lambda route: route.abort())
     page = desk.new_page()
     _login(page, base, "handler", "/worklist/")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import http.client
 import os
-import signal
 import socket
 import subprocess
 import sys
 import time
 
 import pytest
+
+from civicgrid.testing.processes import child_pids, scratch_env, stop_group
 
 SESSION_SCRIPT = """
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -75,20 +76,13 @@ def _read_until(sock: socket.socket, marker: bytes) -> bytes:
 
 
 def _threads_of_children(pid: int) -> int:
-    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
-    return sum(len(os.listdir(f"/proc/{child}/task")) for child in children.stdout.split())
+    return sum(len(os.listdir(f"/proc/{child}/task")) for child in child_pids(pid))
 
 
 @pytest.fixture
 def served(tmp_path):
     """Start ``civicgrid serve`` (one worker, no task worker) on a migrated scratch database."""
-    env = dict(os.environ)
-    env.update(
-        CIVICGRID_DATA_DIR=str(tmp_path),
-        DJANGO_SETTINGS_MODULE="civicgrid.settings.dev",
-        PYTHONPATH=os.pathsep.join(p for p in sys.path if p.endswith("src")),
-    )
-    env.pop("CIVICGRID_DATABASE_URL", None)
+    env = scratch_env(tmp_path)
     _civicgrid("migrate", "-v0", env=env)
     session = _civicgrid("shell", "-c", SESSION_SCRIPT, env=env).stdout.strip().splitlines()[-1]
     port = _free_port()
@@ -114,12 +108,7 @@ def served(tmp_path):
             time.sleep(0.2)
         yield port, f"sessionid={session}", server.pid
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop_group(server)
         log.close()
 
 

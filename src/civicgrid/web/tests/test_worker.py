@@ -83,13 +83,9 @@ def test_the_worker_command_restarts_a_killed_db_worker(tmp_path):
     import sqlite3
     import subprocess
 
-    env = dict(os.environ)
-    env.update(
-        CIVICGRID_DATA_DIR=str(tmp_path),
-        DJANGO_SETTINGS_MODULE="civicgrid.settings.dev",
-        PYTHONPATH=os.pathsep.join(p for p in sys.path if p.endswith("src")),
-    )
-    env.pop("CIVICGRID_DATABASE_URL", None)
+    from civicgrid.testing.processes import child_pids, scratch_env, stop_group
+
+    env = scratch_env(tmp_path)
     civicgrid = [sys.executable, "-m", "civicgrid"]
     subprocess.run([*civicgrid, "migrate", "-v0"], env=env, check=True, timeout=120)
     database = tmp_path / "civicgrid.sqlite3"
@@ -101,9 +97,8 @@ def test_the_worker_command_restarts_a_killed_db_worker(tmp_path):
             ).fetchone()
 
     def db_worker_pid(parent):
-        children = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True)
-        pids = children.stdout.split()
-        return int(pids[0]) if pids else None
+        pids = child_pids(parent)
+        return pids[0] if pids else None
 
     supervisor = subprocess.Popen(
         [*civicgrid, "worker", "--interval", "0.2"],
@@ -120,9 +115,4 @@ def test_the_worker_command_restarts_a_killed_db_worker(tmp_path):
         wait_for(lambda: (row("worker") or (None, 0))[1] == 1, timeout=60)
         wait_for(lambda: db_worker_pid(supervisor.pid) not in (None, first), timeout=30)
     finally:
-        os.killpg(supervisor.pid, signal.SIGTERM)
-        try:
-            supervisor.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(supervisor.pid, signal.SIGKILL)
-            supervisor.wait()
+        stop_group(supervisor)

@@ -3,7 +3,6 @@
 import copy
 import io
 import json
-import os
 import subprocess
 import sys
 
@@ -33,6 +32,7 @@ from civicgrid.testing.factories import (
     geojson_file,
     square,
 )
+from civicgrid.testing.processes import scratch_env
 
 pytestmark = pytest.mark.django_db
 
@@ -763,13 +763,9 @@ def test_refusals_are_in_chinese_by_default(tmp_path):
 
 def run_cli(args, data_dir, tmp_path):
     """Run ``civicgrid`` in a subprocess on a scratch SQLite data directory."""
-    env = dict(os.environ)
-    env["CIVICGRID_DATA_DIR"] = str(data_dir)
-    env["DJANGO_SETTINGS_MODULE"] = "civicgrid.settings.dev"
-    env.pop("CIVICGRID_DATABASE_URL", None)
     return subprocess.run(
         [sys.executable, "-m", "civicgrid", *args],
-        env=env,
+        env=scratch_env(data_dir),
         cwd=tmp_path,
         capture_output=True,
         text=True,

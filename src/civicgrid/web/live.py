@@ -108,8 +108,8 @@ def _step(
     """Return the new cursor, the time of the last message and the message due, if any.
 
     One rule for the sync and the async stream: a moved cursor sends a
-    ``change``, a quiet ``keepalive`` seconds a comment that keeps proxies
-    from closing the connection.
+    ``change``; ``keepalive`` quiet seconds send a comment, so proxies keep
+    the connection open.
     """
     if current != cursor:
         return current, now, sse_message("change", str(current), current)

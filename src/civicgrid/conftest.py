@@ -103,6 +103,31 @@ def staff_headers(staff_user):
 
 
 @pytest.fixture(autouse=True)
+def _quiet_live_server(request, monkeypatch):
+    """Close a live-server test's pages and wait for its requests before its data is flushed.
+
+    Set up after ``live_server`` (and so torn down before the database): a
+    page may still be fetching, and the command screen's event stream only
+    notices a closed connection at its next keep-alive, shortened here.
+    """
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    from civicgrid.testing import inflight
+    from civicgrid.web import live
+
+    request.getfixturevalue("live_server")
+    browser = request.getfixturevalue("chromium") if "chromium" in request.fixturenames else None
+    monkeypatch.setattr(live, "KEEPALIVE_SECONDS", 1.0)
+    baseline = inflight.in_flight()
+    yield
+    if browser is not None:
+        for context in list(browser.contexts):
+            context.close()
+    inflight.wait_until_idle(baseline)
+
+
+@pytest.fixture(autouse=True)
 def csp_violations(request):
     """Fail a browser test whose pages broke the Content-Security-Policy.
 

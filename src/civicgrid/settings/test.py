@@ -8,3 +8,7 @@ STORAGES = {  # noqa: F405
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Outermost: the browser fixtures wait for the live server's requests to end
+# before the test database is flushed (civicgrid.testing.inflight).
+MIDDLEWARE = ["civicgrid.testing.inflight.InFlightMiddleware", *MIDDLEWARE]  # noqa: F405

@@ -56,6 +56,9 @@ def new_page(browser, viewport: str = "laptop", **options):
     """Open a fresh context (own cookies) with a viewport; return its page."""
     width, height = VIEWPORTS[viewport]
     options.setdefault("locale", "zh-CN")
+    # No service worker filling its cache behind the test's back; the tests of
+    # the offline outbox open their own contexts with it.
+    options.setdefault("service_workers", "block")
     options.setdefault("reduced_motion", "reduce")
     context = browser.new_context(viewport={"width": width, "height": height}, **options)
     return context.new_page()

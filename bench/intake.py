@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(
         f"intake: db={args.db}  reports={args.reports:,}  concurrency={args.concurrency}  "
-        f"gunicorn gthread {args.workers} workers x {args.threads} threads  "
+        f"serve: gunicorn + {args.workers} uvicorn (ASGI) workers  "
         f"cpus={os.cpu_count()}  seed={args.seed}"
     )
     start = time.perf_counter()

@@ -246,8 +246,8 @@ def bench_api(args: argparse.Namespace) -> None:
 
     print()
     print(
-        f"HTTP API: throwaway server (SQLite demo city), gunicorn gthread "
-        f"{_API_WORKERS} workers x {_API_THREADS} threads, {_API_CLIENTS} keep-alive clients"
+        f"HTTP API: throwaway server (SQLite demo city), gunicorn + {_API_WORKERS} uvicorn "
+        f"(ASGI) workers, {_API_CLIENTS} keep-alive clients"
     )
     start = time.perf_counter()
     with (

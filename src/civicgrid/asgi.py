@@ -18,19 +18,17 @@ from civicgrid.web.checks import ensure_safe_to_serve  # noqa: E402  (needs apps
 ensure_safe_to_serve()
 
 
-def _no_persistent_connections() -> None:
-    """Close database connections at the end of each request, as Django advises under ASGI.
-
-    Each ASGI request runs its sync code in a thread of its own, so a
-    persistent connection would outlive the only thread that could reuse it.
-    """
+def _database_connections() -> None:
+    """Close connections after each request; on PostgreSQL, lend them from a pool."""
     from django.conf import settings
 
+    from civicgrid.settings.env import for_asgi
+
     for database in settings.DATABASES.values():
-        database["CONN_MAX_AGE"] = 0
+        for_asgi(database, settings.CIVICGRID.get("DB_POOL_SIZE", 0))
 
 
-_no_persistent_connections()
+_database_connections()
 # WhiteNoise's static file responses are sync iterators; Django reads them in a
 # thread, which is what we want, and would otherwise warn on the first of them.
 warnings.filterwarnings(

@@ -225,6 +225,8 @@ CIVICGRID = {
     "TILE_KEY": os.environ.get("CIVICGRID_TILE_KEY", ""),
     "TILE_ATTRIBUTION": os.environ.get("CIVICGRID_TILE_ATTRIBUTION", ""),
     "AUTH_CACHE_SECONDS": float(os.environ.get("CIVICGRID_AUTH_CACHE_SECONDS", "10")),
+    # PostgreSQL connections each server process keeps in its pool under ASGI (0: none).
+    "DB_POOL_SIZE": int(os.environ.get("CIVICGRID_DB_POOL_SIZE", "10")),
     "API_TOKEN_MAX_PER_USER": int(os.environ.get("CIVICGRID_API_TOKEN_MAX_PER_USER", "20")),
     # Proxies whose X-Forwarded-For is believed (IPs or networks); empty: REMOTE_ADDR only.
     "TRUSTED_PROXIES": env_list("CIVICGRID_TRUSTED_PROXIES", []),

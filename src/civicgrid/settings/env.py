@@ -114,6 +114,23 @@ def database(directory: Path) -> dict:
     return config
 
 
+def for_asgi(database: dict, pool_size: int) -> dict:
+    """Adapt one database's settings to ASGI serving, in place; return it.
+
+    Each ASGI request runs its sync code in a thread of its own, so a
+    persistent connection would outlive the only thread that could reuse it
+    (Django advises ``CONN_MAX_AGE = 0`` under ASGI). Opening a PostgreSQL
+    connection per request costs more than a report's own work, so each
+    server process lends connections from a pool (psycopg_pool, through
+    Django's ``"pool"`` option) of at most ``pool_size`` (0: no pool).
+    """
+    database["CONN_MAX_AGE"] = 0
+    if pool_size > 0 and database.get("ENGINE") == "django.db.backends.postgresql":
+        options = database.setdefault("OPTIONS", {})
+        options.setdefault("pool", {"min_size": 1, "max_size": pool_size, "timeout": 10})
+    return database
+
+
 #: Entries a local-memory cache keeps before culling; Django's 300 is too few
 #: once rate-limit counters (one per client and window) share it.
 LOCMEM_MAX_ENTRIES = 20000

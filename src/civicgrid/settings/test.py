@@ -12,3 +12,6 @@ STORAGES = {  # noqa: F405
 # Outermost: the browser fixtures wait for the live server's requests to end
 # before the test database is flushed (civicgrid.testing.inflight).
 MIDDLEWARE = ["civicgrid.testing.inflight.InFlightMiddleware", *MIDDLEWARE]  # noqa: F405
+
+# Importing civicgrid.asgi in a test must not switch the test database to a pool.
+CIVICGRID = {**CIVICGRID, "DB_POOL_SIZE": 0}  # noqa: F405

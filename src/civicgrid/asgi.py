@@ -1,5 +1,8 @@
 """ASGI entry point (``civicgrid serve`` runs it under gunicorn's uvicorn workers).
 
+Event streams run on the event loop; all other requests on a pool of
+``CIVICGRID_SERVE_THREADS`` threads per process (``serve --threads``).
+
 Production settings unless ``DJANGO_SETTINGS_MODULE`` says otherwise, and
 the production checks run before the first request: a deployment without a
 secret key or TLS does not start.
@@ -9,6 +12,7 @@ import os
 import warnings
 
 from django.core.asgi import get_asgi_application
+from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicgrid.settings.prod")
 django_application = get_asgi_application()
@@ -36,6 +40,11 @@ warnings.filterwarnings(
 )
 
 # Django's ASGI handler spools the whole body before any middleware runs: count it first.
+from civicgrid.web.asgi_split import split_application  # noqa: E402
 from civicgrid.web.bodylimit import limit_asgi_body  # noqa: E402  (needs the settings loaded)
 
-application = limit_asgi_body(django_application)
+# Ordinary requests on a pool of threads, event streams on the event loop (web/asgi_split.py).
+_threads = int(os.environ.get("CIVICGRID_SERVE_THREADS", "8"))
+application = limit_asgi_body(
+    split_application(django_application, get_wsgi_application(), max(1, _threads))
+)

@@ -54,7 +54,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "civicgrid.web.bodylimit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "civicgrid.web.csp.ContentSecurityPolicyMiddleware",
     # Outermost of ours: every error under /api/ leaves as JSON.
     "civicgrid.api.middleware.ApiJsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

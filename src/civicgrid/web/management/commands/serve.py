@@ -1,5 +1,6 @@
 """``civicgrid serve``: run the platform with gunicorn and uvicorn (ASGI) workers."""
 
+import os
 import subprocess
 import sys
 
@@ -13,8 +14,8 @@ from django.utils.translation import gettext as _
 class Command(BaseCommand):
     help = (
         "Run the platform with gunicorn managing uvicorn (ASGI) worker processes: pages and "
-        "the API run in a thread per request, the command screen's live streams in the event "
-        "loop, so open screens hold no threads. Static files are collected first and served "
+        "the API run on a pool of --threads threads per process, the command screen's live "
+        "streams in the event loop, so open screens hold no threads. Static files are collected first and served "
         "by WhiteNoise. Also starts the supervised task worker (`civicgrid worker`) unless "
         "--no-worker. Request bodies are capped by the application (DATA_UPLOAD_MAX_MEMORY_SIZE "
         "and the photo limits), headers by uvicorn."
@@ -27,9 +28,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--threads",
             type=int,
-            default=None,
-            help="ignored, kept for older scripts: under ASGI each request's sync code runs "
-            "in a thread of its own",
+            default=8,
+            help="threads per worker process for ordinary requests (8); live streams wait on "
+            "the event loop and hold none",
         )
         parser.add_argument(
             "--limit-concurrency",
@@ -56,8 +57,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not 0 < options["port"] < 65536:
             raise CommandError(_("--port must be 1..65535, not %(port)s.") % options)
-        if options["workers"] < 1 or options["limit_concurrency"] < 1:
-            raise CommandError(_("--workers and --limit-concurrency must be at least 1."))
+        if options["workers"] < 1 or options["limit_concurrency"] < 1 or options["threads"] < 1:
+            raise CommandError(
+                _("--workers, --threads and --limit-concurrency must be at least 1.")
+            )
+        # Read by civicgrid.asgi in each forked worker process.
+        os.environ["CIVICGRID_SERVE_THREADS"] = str(options["threads"])
         from civicgrid.web.checks import ensure_safe_to_serve, is_loopback
 
         if settings.CIVICGRID.get("ALLOW_INSECURE_LOOPBACK") and not is_loopback(options["host"]):

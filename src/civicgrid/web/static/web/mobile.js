@@ -228,7 +228,9 @@
         if (map) { map.setView([p[1], p[0]], 18); }
         if (accuracy > coarseMetres) { askToConfirm(fmt(strings.coarse_gps, { m: accuracy })); }
         else { setSource("gps", fmt(strings.gps_ok, { m: accuracy })); }
-      }, function () { if (asked || !sourceInput.value) { askToConfirm(strings.no_fix); } }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 });
+      }, function () { if (asked || !sourceInput.value) { askToConfirm(strings.no_fix); } },
+      // Asked again by the inspector: a fresh fix, not the one from half a minute ago.
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: asked ? 0 : 30000 });
     }
     /* The district outline (in the page, so it is there offline) and the unit grid of the view
        (asked for as the map moves) are drawn whether the tiles load or not, under the marker. */

@@ -205,8 +205,23 @@ def create_user(
 
 @transaction.atomic
 def update_user(user, *, actor=None, roles, display_name, phone, district, department) -> None:
-    """Change the roles, name, phone, district and department of ``user``."""
+    """Change the roles, name, phone, district and department of ``user``.
+
+    Administrators may not take their own admin role away (unless they are
+    staff anyway): the last one would lock everybody out of these pages.
+    """
     _check_may_manage(actor, user)
+    roles = {str(role) for role in roles}
+    if (
+        actor is not None
+        and actor.pk == user.pk
+        and user.has_role(RoleName.ADMIN)
+        and RoleName.ADMIN not in roles
+        and not user.is_staff
+    ):
+        raise AccountRefused(
+            "own_admin_role", _("You cannot take away your own administrator role.")
+        )
     user.display_name = display_name
     user.phone = phone
     user.district = district

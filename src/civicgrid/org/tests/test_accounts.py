@@ -115,6 +115,32 @@ def test_deactivating_revokes_keys_and_refuses_oneself(admin_user):
     assert refused.value.code == "self"
 
 
+def test_an_admin_keeps_their_own_admin_role(admin_user):
+    """Taking away one's own admin role is refused; other changes to oneself are fine."""
+    with pytest.raises(services.AccountRefused) as refused:
+        services.update_user(
+            admin_user,
+            actor=admin_user,
+            roles=[RoleName.LEADER],
+            display_name="",
+            phone="",
+            district=None,
+            department=None,
+        )
+    assert refused.value.code == "own_admin_role"
+    services.update_user(
+        admin_user,
+        actor=admin_user,
+        roles=[RoleName.ADMIN, RoleName.LEADER],
+        display_name="管理员",
+        phone="",
+        district=None,
+        department=None,
+    )
+    admin_user.refresh_from_db()
+    assert admin_user.display_name == "管理员"
+
+
 def test_only_a_superuser_changes_a_superuser(admin_user):
     """An administrator cannot deactivate or edit a superuser."""
     root = UserFactory(username="root", is_superuser=True, is_staff=True)

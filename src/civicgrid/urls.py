@@ -11,6 +11,7 @@ from civicgrid.api.v1 import api
 
 urlpatterns = [
     path("", include("civicgrid.web.urls")),
+    path("accounts/", include("civicgrid.org.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -38,6 +38,29 @@ def display_geometry(geojson: dict) -> dict:
     return to_geojson(shapely.transform(shape(geojson), convert))
 
 
+#: Tolerance (degrees, about 5 m) when thinning district outlines for a page.
+OUTLINE_TOLERANCE = 0.00005
+
+
+def district_outlines(districts) -> dict:
+    """Return the districts' outlines as a FeatureCollection in the tiles' system.
+
+    Thinned to about 5 m: the outline is a backdrop when the tiles do not load
+    (offline, no tile server), so the page stays small.
+    """
+    features = []
+    for district in districts:
+        outline = shape(district.geometry).simplify(OUTLINE_TOLERANCE, preserve_topology=True)
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"code": district.code, "name": district.name},
+                "geometry": display_geometry(to_geojson(outline)),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
 def case_feature(case) -> dict:
     """Return a case's cell outline as a GeoJSON feature for the case map.
 

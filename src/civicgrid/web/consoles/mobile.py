@@ -29,12 +29,16 @@ from civicgrid.cases.services.access import visible_cases
 from civicgrid.cases.services.reading import case_queryset, deadline_of
 from civicgrid.categories.models import Category
 from civicgrid.org.choices import RoleName
-from civicgrid.places.models import GridCell, PatrolZone
+from civicgrid.places.models import District, GridCell, PatrolZone
 from civicgrid.web.access import role_required
-from civicgrid.web.maps import display_crs, display_point
+from civicgrid.web.maps import display_crs, display_point, district_outlines
 from civicgrid.web.views.cases import case_context
 
 TASK_LIMIT = 100
+#: Districts drawn under the report map at most (a city has a few dozen).
+MAX_OUTLINES = 100
+#: A GPS fix rougher than this (metres) must be confirmed on the map.
+COARSE_GPS_METRES = 100
 COMMON_CATEGORIES = 8
 #: The actions the phone offers on a task page (void is not an inspector's).
 TASK_ACTIONS = ("verify", "check")
@@ -67,8 +71,12 @@ def _strings() -> dict:
         "duplicate": gettext_lazy("Already received: case %(code)s"),
         "failed": gettext_lazy("Refused by the server: %(message)s"),
         "login": gettext_lazy("Log in again to send the waiting reports."),
-        "no_gps": gettext_lazy("No GPS position: drag the marker to the place."),
+        "no_fix": gettext_lazy("No GPS position."),
         "gps_ok": gettext_lazy("GPS position (±%(m)s m); drag the marker to correct it."),
+        "confirm_place": gettext_lazy("Please confirm the position on the map"),
+        "coarse_gps": gettext_lazy("The GPS position is rough (±%(m)s m)."),
+        "place_confirmed": gettext_lazy("Position confirmed on the map."),
+        "need_confirm": gettext_lazy("Move the marker or confirm the position first."),
         "need_photo": gettext_lazy("Take a photo first."),
         "need_place": gettext_lazy("Set the place on the map first."),
         "need_text": gettext_lazy("Describe the problem."),
@@ -173,11 +181,26 @@ def _start_point(user) -> tuple[float, float]:
     return display_point(lon, lat)
 
 
+def _outlines(user) -> dict:
+    """Return the outline of the user's district (every district for city-wide users)."""
+    districts = District.objects.only("code", "name", "geometry").order_by("code")
+    if user.district_id:
+        districts = districts.filter(pk=user.district_id)
+    return district_outlines(districts[:MAX_OUTLINES])
+
+
 @inspector_only
 @require_GET
 @ensure_csrf_cookie
 def new_report(request):
-    """Take a photo, place it on the map, pick a category: the script sends or queues it."""
+    """Take a photo, place it on the map, pick a category: the script sends or queues it.
+
+    The map shows the district outline (in the page, so it is there offline)
+    and the unit grid of the view, whether the tiles load or not. Unless the
+    GPS gives a fine position, the inspector must move or confirm the pin
+    before going on; the report records ``position_source`` (``gps`` or
+    ``manual``) in its raw payload.
+    """
     categories, common = _categories(request.user)
     by_id = {c["id"]: c for c in categories}
     context = {
@@ -185,6 +208,8 @@ def new_report(request):
         "common": [by_id[i] for i in common if i in by_id],
         "start": _start_point(request.user),
         "crs": display_crs(),
+        "outlines": _outlines(request.user),
+        "coarse_metres": COARSE_GPS_METRES,
         "api_url": "/api/v1/reports",
         "strings": _strings(),
         "tab": "new",

@@ -225,3 +225,60 @@ def test_pages_link_the_manifest(client, fcity):
     assert 'rel="manifest" href="/m/manifest.webmanifest"' in html
     assert 'data-sw="/m/sw.js?u=' in html  # one worker per user (see test_photo_pages)
     assert "web/mobile-queue.js" in html
+
+
+def test_new_report_page_carries_the_district_outline_and_the_confirm_step(client, fcity):
+    """The page holds the user's district outline, the grid URL and the confirm button."""
+    from civicgrid.places.models import District
+
+    inspector = fcity.user("inspector")
+    response = login(client, fcity, "inspector").get("/m/new/")
+    html = response.content.decode()
+    outlines = json.loads(
+        re.search(
+            r'<script id="report-outlines" type="application/json">(.*?)</script>', html, re.S
+        ).group(1)
+    )
+    assert [f["properties"]["code"] for f in outlines["features"]] == [
+        District.objects.get(pk=inspector.district_id).code
+    ]
+    assert outlines["features"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    assert 'data-grid-url="/map/grid.geojson"' in html
+    assert 'id="place-confirm" hidden' in html
+    assert 'name="position_source"' in html
+    strings = response.context["strings"]
+    assert str(strings["confirm_place"]) == "请在地图上确认位置"
+
+
+def test_city_wide_inspector_sees_every_district_outline(client, fcity):
+    """An inspector without a district gets all districts' outlines."""
+    from civicgrid.places.models import District
+    from civicgrid.testing.factories import UserFactory
+
+    user = UserFactory(username="citywide-inspector", roles=["inspector"])
+    client.force_login(user)
+    outlines = client.get("/m/new/").context["outlines"]
+    assert len(outlines["features"]) == District.objects.count() > 1
+
+
+def test_report_keeps_the_position_source(fcity):
+    """``position_source`` sent by the app is kept in the report's raw payload."""
+    from django.test import Client
+
+    from civicgrid.cases.models import Report
+
+    client = Client()
+    client.force_login(fcity.user("inspector"))
+    data = {
+        "channel": "inspector",
+        "crs": "wgs84",
+        "lon": str(WEST[0]),
+        "lat": str(WEST[1]),
+        "description": "手动确认的位置",
+        "position_source": "manual",
+        "photos": [upload()],
+    }
+    response = client.post("/api/v1/reports", data)
+    assert response.status_code == 201, response.content
+    report = Report.objects.get(pk=response.json()["report"]["id"])
+    assert report.raw_payload["position_source"] == "manual"

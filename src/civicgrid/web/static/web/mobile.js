@@ -185,39 +185,88 @@
   /* ---- New report in three steps ---- */
   function reportWizard(form) {
     const crs = form.dataset.crs || "wgs84";
+    const coarseMetres = parseFloat(form.dataset.coarseMetres || "100");
     const photoInput = document.getElementById("report-photo");
     const preview = document.getElementById("report-preview");
     const error = document.getElementById("report-error");
     const lonInput = document.getElementById("report-lon"), latInput = document.getElementById("report-lat");
     const gpsStatus = document.getElementById("gps-status");
+    const confirmButton = document.getElementById("place-confirm");
+    const sourceInput = document.getElementById("report-position-source");
+    const toProblem = form.querySelector("[data-step='2'] [data-next='3']");
     const categoryInput = document.getElementById("report-category");
     const all = document.getElementById("category-all");
     const search = document.getElementById("category-search");
-    let map = null, marker = null, located = false;
+    let map = null, marker = null, located = false, gridRequest = 0;
 
     function fail(text) { error.textContent = text; error.hidden = !text; }
     function setPoint(lon, lat) {
       lonInput.value = lon.toFixed(6); latInput.value = lat.toFixed(6);
       if (marker) { marker.setLatLng([lat, lon]); }
     }
-    function locate() {
-      if (!navigator.geolocation) { gpsStatus.textContent = strings.no_gps; return; }
+    /* Where the pin's position comes from: "gps" (a fine fix), "manual" (the inspector moved or
+       confirmed it), or "" while neither: then the step waits, it never sends a default point. */
+    function setSource(source, message) {
+      sourceInput.value = source;
+      confirmButton.hidden = !!source;
+      toProblem.disabled = !source;
+      if (message) { gpsStatus.textContent = message; }
+    }
+    function askToConfirm(reason) {
+      setSource("", (reason ? reason + " " : "") + strings.confirm_place);
+    }
+    function placedByHand() { located = true; setSource("manual", strings.place_confirmed); }
+    function locate(asked) {
+      if (!navigator.geolocation) { askToConfirm(strings.no_fix); return; }
       navigator.geolocation.getCurrentPosition(function (pos) {
+        // A late fix never moves a pin the inspector has placed, unless they asked for it.
+        if (!asked && sourceInput.value === "manual") { return; }
         const p = fromWgs84(pos.coords.longitude, pos.coords.latitude, crs);
+        const accuracy = Math.round(pos.coords.accuracy || 0);
         located = true;
         setPoint(p[0], p[1]);
         if (map) { map.setView([p[1], p[0]], 18); }
-        gpsStatus.textContent = fmt(strings.gps_ok, { m: Math.round(pos.coords.accuracy || 0) });
-      }, function () { gpsStatus.textContent = strings.no_gps; }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 });
+        if (accuracy > coarseMetres) { askToConfirm(fmt(strings.coarse_gps, { m: accuracy })); }
+        else { setSource("gps", fmt(strings.gps_ok, { m: accuracy })); }
+      }, function () { if (asked || !sourceInput.value) { askToConfirm(strings.no_fix); } },
+      // Asked again by the inspector: a fresh fix, not the one from half a minute ago.
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: asked ? 0 : 30000 });
+    }
+    /* The district outline (in the page, so it is there offline) and the unit grid of the view
+       (asked for as the map moves) are drawn whether the tiles load or not, under the marker. */
+    function drawOutlines() {
+      const source = document.getElementById("report-outlines");
+      if (!source) { return; }
+      const data = JSON.parse(source.textContent);
+      L.geoJSON(data, { interactive: false, style: { color: "#0b3d6b", weight: 3, fill: false, dashArray: "8 4" } }).addTo(map);
+      map.getContainer().dataset.outlines = String(data.features.length);
+    }
+    function loadGrid(layer) {
+      if (!form.dataset.gridUrl || map.getZoom() < 14) { return; }
+      const b = map.getBounds(), pad = 0.01;  // covers the shift between the tiles' system and WGS-84
+      const bbox = [b.getWest() - pad, b.getSouth() - pad, b.getEast() + pad, b.getNorth() + pad].map(function (v) { return v.toFixed(5); });
+      const ticket = ++gridRequest;
+      fetch(form.dataset.gridUrl + "?bbox=" + bbox.join(","), { credentials: "same-origin" })
+        .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
+        .then(function (data) {
+          if (ticket !== gridRequest) { return; }
+          layer.clearLayers();
+          layer.addLayer(cgMap.gridLayer(data));
+          map.getContainer().dataset.gridCells = String(data.features.length);
+        }).catch(function () {});  // offline: the outline still shows
     }
     function ensureMap() {
       if (map || typeof L === "undefined" || !window.cgMap) { return; }
       const lon = parseFloat(lonInput.value || form.dataset.startLon), lat = parseFloat(latInput.value || form.dataset.startLat);
       map = cgMap.baseMap("report-map", { zoomControl: true });
       map.setView([lat, lon], located ? 18 : 16);
+      drawOutlines();
+      const grid = L.layerGroup().addTo(map);
+      map.on("moveend", function () { loadGrid(grid); });
+      loadGrid(grid);
       marker = L.marker([lat, lon], { draggable: true, autoPan: true, keyboard: true }).addTo(map);
-      marker.on("dragend", function () { const ll = marker.getLatLng(); located = true; setPoint(ll.lng, ll.lat); });
-      map.on("click", function (e) { located = true; setPoint(e.latlng.lng, e.latlng.lat); });
+      marker.on("dragend", function () { const ll = marker.getLatLng(); setPoint(ll.lng, ll.lat); placedByHand(); });
+      map.on("click", function (e) { setPoint(e.latlng.lng, e.latlng.lat); placedByHand(); });
       if (!lonInput.value) { setPoint(lon, lat); }
     }
     function show(step) {
@@ -225,12 +274,17 @@
       document.querySelectorAll("[data-step-mark]").forEach(function (li) {
         if (li.dataset.stepMark === String(step)) { li.setAttribute("aria-current", "step"); } else { li.removeAttribute("aria-current"); }
       });
-      if (String(step) === "2") { ensureMap(); if (map) { setTimeout(function () { map.invalidateSize(); }, 50); } }
+      if (String(step) === "2") {
+        ensureMap();
+        if (map && !lonInput.value) { const ll = marker.getLatLng(); setPoint(ll.lng, ll.lat); }
+        if (map) { setTimeout(function () { map.invalidateSize(); }, 50); }
+      }
       window.scrollTo(0, 0);
     }
     function validate(upTo) {
       if (upTo >= 2 && !(photoInput.files && photoInput.files.length)) { show(1); return strings.need_photo; }
       if (upTo >= 3 && !(lonInput.value && latInput.value)) { show(2); return strings.need_place; }
+      if (upTo >= 3 && !sourceInput.value) { show(2); return strings.need_confirm; }
       if (upTo >= 4 && !document.getElementById("report-description").value.trim()) { return strings.need_text; }
       return "";
     }
@@ -248,7 +302,11 @@
         if (!problem) { show(step); }
       });
     });
-    document.getElementById("gps-again").addEventListener("click", locate);
+    document.getElementById("gps-again").addEventListener("click", function () { locate(true); });
+    confirmButton.addEventListener("click", function () {
+      if (!lonInput.value && marker) { const ll = marker.getLatLng(); setPoint(ll.lng, ll.lat); }
+      placedByHand();
+    });
     form.querySelectorAll("input[name=common_category]").forEach(function (radio) {
       radio.addEventListener("change", function () { categoryInput.value = radio.value; all.value = radio.value; });
     });
@@ -272,6 +330,7 @@
       const fields = {
         channel: "inspector", crs: crs,
         lon: lonInput.value, lat: latInput.value,
+        position_source: sourceInput.value,
         category: categoryInput.value,
         description: document.getElementById("report-description").value.trim(),
         address: document.getElementById("report-address").value.trim(),
@@ -281,11 +340,13 @@
       cgQueue.enqueue(body.dataset.api, fields, [file], [file.name || "photo.jpg"]).then(function () {
         say(strings.queued, "wait");
         form.reset(); categoryInput.value = ""; preview.hidden = true; lonInput.value = ""; latInput.value = "";
+        located = false; askToConfirm(""); locate();  // the next report is placed afresh
         show(1);
         askBackgroundSync();
         return refreshQueue().then(function () { if (navigator.onLine) { return flush(); } });
       }).catch(function (err) { fail(String(err)); }).finally(function () { button.disabled = false; });
     });
+    setSource("");
     locate();
   }
   document.addEventListener("DOMContentLoaded", function () {

@@ -60,11 +60,14 @@ def test_demo_city_is_complete_valid_and_idempotent():
     leader.save()
     second = build_demo_city("demo-pass-123")
     assert snapshot() == counts
-    changed = set(
-        get_user_model().objects.values_list(
-            "username", "password", "department_id", "district_id", "is_active"
+    changed = (
+        set(
+            get_user_model().objects.values_list(
+                "username", "password", "department_id", "district_id", "is_active"
+            )
         )
-    ) - accounts
+        - accounts
+    )
     assert {row[0] for row in changed} == {"leader"}
     assert (second["cells"], second["departments"], second["assets"]) == (
         first["cells"],

@@ -167,6 +167,9 @@ class TransitionIn(Schema):
     photos: list[DbId] | None = Field(None, max_length=20)
     passed: bool | None = None
     close_type: str | None = Field(None, max_length=20)
+    confirm_no_handler: bool | None = Field(
+        None, description="dispatch even though the department has no active handler"
+    )
 
 
 class TransitionOut(Schema):

@@ -120,6 +120,40 @@ DEMO_USERS = [
 ]
 
 
+def _department_handlers() -> list[DemoUser]:
+    """Return one handler login per demo department: ``handler-<code in lower case>``.
+
+    Routing may suggest any department, and a department nobody can log in
+    for would leave its cases unseen; so every one of the 20 has a handler.
+    """
+    users = [
+        DemoUser(f"handler-{code.lower()}", RoleName.HANDLER, f"{name[3:9]} 处置员", None, code)
+        for code, name, _keywords in CITY_DEPARTMENTS
+    ]
+    for index, ((d_code, d_name), streets) in enumerate(zip(DISTRICTS, STREET_NAMES, strict=True)):
+        code = f"{d_code}-CG"
+        users.append(
+            DemoUser(
+                f"handler-{code.lower()}", RoleName.HANDLER, f"{d_name}城管局 处置员", index, code
+            )
+        )
+        for s, street_name in enumerate(streets):
+            code = f"{d_code}{s + 1:03d}-JB"
+            users.append(
+                DemoUser(
+                    f"handler-{code.lower()}",
+                    RoleName.HANDLER,
+                    f"{street_name} 处置员",
+                    index,
+                    code,
+                )
+            )
+    return users
+
+
+DEMO_USERS += _department_handlers()
+
+
 def _vertices(rng) -> tuple[np.ndarray, np.ndarray]:
     """Return the jittered vertex lattice; border vertices stay straight."""
     lon0, lat0 = CENTER

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.cases.services import suggest_inspectors
+from civicgrid.cases.services import staffing, suggest_inspectors
 from civicgrid.cases.services.access import dispatch_targets
 from civicgrid.cases.services.errors import CaseInvalid
 from civicgrid.categories.models import Category
@@ -22,10 +22,13 @@ OPTIONAL_FIELDS = {
     workflow.Action.close: ("close_type", "note"),
     workflow.Action.self_resolve: ("photos",),
     workflow.Action.grant_extension: ("note",),
+    # Shown only beside a department without an active handler (``staffing``).
+    workflow.Action.dispatch: ("confirm_no_handler",),
+    workflow.Action.rule_ownership: ("confirm_no_handler",),
 }
 FIELD_ORDER = (
     "inspector", "category", "filing_condition", "department", "passed", "extension", "close_type",
-    "photos", "reason", "note",
+    "confirm_no_handler", "photos", "reason", "note",
 )  # fmt: skip
 LABELS = {
     "inspector": _("Inspector"),
@@ -38,6 +41,7 @@ LABELS = {
     "photos": _("Photos"),
     "reason": _("Reason"),
     "note": _("Note"),
+    "confirm_no_handler": _("Dispatch even though the department has no active handler"),
 }
 ACTION_LABELS = {
     "verify": _("Verify"),
@@ -108,7 +112,10 @@ def choices_for(case) -> dict:
     return {
         "categories": categories.order_by("kind", "code").only("id", "kind", "code", "name"),
         # Only where the service would accept it: the case's district or the city.
-        "departments": dispatch_targets(case).order_by("district_id", "code"),
+        # With their active handlers, so a department nobody would answer for is marked.
+        "departments": staffing.with_handlers(dispatch_targets(case)).order_by(
+            "district_id", "code"
+        ),
         # A callable, so the look-up runs only when a form renders the list.
         "inspectors": lambda: suggest_inspectors(case),
         "close_types": (
@@ -136,7 +143,10 @@ def fields_from_post(form: ActionForm, post) -> dict:
         value = post.get(name, "").strip()
         if name in ID_FIELDS and value and not (value.isdigit() and len(value) <= 18):
             raise CaseInvalid(f"{name} is not a valid choice", {name: "invalid"}, "invalid_field")
-        if name == "passed":
+        if name == "confirm_no_handler":
+            if value:
+                fields[name] = value in ("1", "on", "true")
+        elif name == "passed":
             fields[name] = {"pass": True, "fail": False}.get(value, value or None)
         elif value:
             fields[name] = value

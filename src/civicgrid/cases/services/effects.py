@@ -15,7 +15,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 from civicgrid.cases.choices import DuplicateState
+from civicgrid.cases.services import staffing
 from civicgrid.cases.services import transitions as _transitions
 from civicgrid.cases.services.errors import CaseConflict, CaseInvalid
 from civicgrid.core import deadlines as core_deadlines
@@ -153,12 +156,26 @@ def _dispatch(ctx: EffectContext) -> None:
     department = _transitions._department(ctx.fields["department"], case)
     if case.handling_limit is None:
         raise CaseInvalid("file the case before dispatching it", {"department": "not filed"})
+    unstaffed = not staffing.has_active_handler(department)
+    if unstaffed and ctx.fields.get(staffing.CONFIRM_FIELD) not in (True, "1", "true", "on"):
+        # A case sent where nobody can log in to handle it would dead-end unseen.
+        raise CaseInvalid(
+            _(
+                "%(department)s has no active handler; nobody would see this case. "
+                "Choose another department, or confirm with confirm_no_handler."
+            )
+            % {"department": department.name},
+            {staffing.CONFIRM_FIELD: "required: the department has no active handler"},
+            "no_active_handler",
+        )
     case.department = department
     ctx.step.department_id = department.pk
     ctx.step.data = {
         "suggested_department": case.suggested_department_id,
         "override": case.suggested_department_id not in (None, department.pk),
     }
+    if unstaffed:
+        ctx.step.data["no_active_handler"] = True
     if case.handling_started_at is None:
         case.handling_started_at = ctx.at
         limit = TimeLimit.from_dict(case.handling_limit)

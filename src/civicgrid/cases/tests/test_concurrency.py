@@ -31,6 +31,8 @@ def _small_city():
     city = build_city()
     condition = FilingConditionFactory()
     department = DepartmentFactory(code="SZGY-T", categories=[condition.category])
+    # Someone to handle what is dispatched there (a dispatch to nobody is refused).
+    UserFactory(username="handler", roles=["handler"], department=department)
     for name, role in (
         ("op", "operator"),
         ("disp_a", "dispatcher"),
@@ -98,6 +100,7 @@ def test_simultaneous_dispatch_exactly_one_wins():
 def test_second_dispatch_is_a_conflict():
     city, condition, department, password = _small_city()
     other = DepartmentFactory(code="SRHW-T")
+    UserFactory(username="handler_other", roles=["handler"], department=other)
     operator, first, second = Api("op", password), Api("disp_a", password), Api("disp_b", password)
     case_id = _filed_case(operator, city, condition)
     # Both dispatchers loaded the case at the same version.

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
 from civicgrid.assets.models import Asset
+from civicgrid.cases.services.staffing import has_active_handler
 from civicgrid.categories.models import Category, FilingCondition
 from civicgrid.core.codes import parse_asset_code, validate_code
 from civicgrid.demo.city import DEMO_GROUP, DEMO_USERS, build_demo_city, foreign_users
@@ -48,12 +49,26 @@ def test_demo_city_is_complete_valid_and_idempotent():
     """Building the demo twice gives the same full city, with codes that nest correctly."""
     first = build_demo_city("demo-pass-123")
     counts = snapshot()
+    accounts = set(
+        get_user_model().objects.values_list(
+            "username", "password", "department_id", "district_id", "is_active"
+        )
+    )
     # A demo user who changed their password keeps it on the next run.
     leader = get_user_model().objects.get(username="leader")
     leader.set_password("changed-by-leader")
     leader.save()
     second = build_demo_city("demo-pass-123")
     assert snapshot() == counts
+    changed = (
+        set(
+            get_user_model().objects.values_list(
+                "username", "password", "department_id", "district_id", "is_active"
+            )
+        )
+        - accounts
+    )
+    assert {row[0] for row in changed} == {"leader"}
     assert (second["cells"], second["departments"], second["assets"]) == (
         first["cells"],
         first["departments"],
@@ -103,6 +118,14 @@ def test_demo_city_is_complete_valid_and_idempotent():
         assert user.check_password(
             "changed-by-leader" if spec.username == "leader" else "demo-pass-123"
         )
+    # Every department (any of them routing may suggest) has a handler login, named by rule.
+    for department in Department.objects.filter(active=True):
+        handler = User.objects.get(username=f"handler-{department.code.lower()}")
+        assert handler.department_id == department.pk
+        assert handler.roles == frozenset({RoleName.HANDLER})
+        assert has_active_handler(department), department.code
+    assert Department.objects.count() == 20
+
     # Each district has its default department.
     for district in District.objects.all():
         assert district.departments.filter(is_district_default=True).count() == 1

@@ -39,18 +39,26 @@ class DeskFilters:
     category: int | None = None
     street: int | None = None
     sort: str = ""
+    #: A named sub-list of the desk (e.g. ``duplicates``); empty for the whole list.
+    queue: str = ""
+    #: The page of a paged list (1, the default, stays out of the address).
+    page: int = 1
 
     @classmethod
-    def from_request(cls, request, states=(), sorts=()) -> "DeskFilters":
+    def from_request(cls, request, states=(), sorts=(), queues=(), paged=False) -> "DeskFilters":
         """Return the filters in ``request.GET`` that are valid for this desk."""
         state = request.GET.get("state", "")
         sort = request.GET.get("sort", "")
+        queue = request.GET.get("queue", "")
+        page = _int(request.GET.get("page", "")) if paged else None
         return cls(
             state=state if state in states else "",
             category=_int(request.GET.get("category", "")),
             street=_int(request.GET.get("street", "")),
             # The first order is the default and stays out of the address.
             sort=sort if sort in sorts[1:] else "",
+            queue=queue if queue in queues else "",
+            page=page if page and page > 1 else 1,
         )
 
     def apply(self, queryset, category_fields=("category",)):
@@ -73,6 +81,8 @@ class DeskFilters:
             "category": self.category or "",
             "street": self.street or "",
             "sort": self.sort,
+            "queue": self.queue,
+            "page": self.page if self.page > 1 else "",
             **extra,
         }
         return urlencode({k: v for k, v in values.items() if v not in ("", None)})
@@ -91,11 +101,11 @@ def filter_options(user) -> dict:
     }
 
 
-def list_rows(queryset, user, limit: int = ROW_LIMIT) -> list:
-    """Return the first ``limit`` cases with names, deadline and the user's actions attached."""
+def list_rows(queryset, user, limit: int = ROW_LIMIT, offset: int = 0) -> list:
+    """Return ``limit`` cases from ``offset`` with names, deadline and the user's actions."""
     rows = list(
         queryset.with_places("category", "category_guess", "department", "suggested_department")[
-            :limit
+            offset : offset + limit
         ]
     )
     for case in rows:

@@ -14,7 +14,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 
 from civicgrid.cases.choices import CaseState
-from civicgrid.cases.services import transitions
+from civicgrid.cases.services import staffing, transitions
 from civicgrid.cases.services.access import is_dispatch_target, visible_cases
 from civicgrid.core import workflow
 from civicgrid.core.timelimits import TimeLimit, TimeLimitError
@@ -92,6 +92,24 @@ def dispatch_choices(case, departments) -> list:
     return [d for d in departments if is_dispatch_target(d, case)]
 
 
+def department_load(user, now) -> list:
+    """Return the active departments with their handlers, open load and overdue cases.
+
+    One grouped query (``staffing.with_load``); the case counts are of the
+    cases ``user`` may see.
+    """
+    return list(
+        staffing.with_load(Department.objects.filter(active=True), visible_cases(user), now)
+        .order_by("district_id", "code")
+        .only("id", "name", "district_id", "active")
+    )
+
+
+def is_dispatch_target_of(user, department) -> bool:
+    """Return whether ``user``'s cases may go to ``department`` (their district or the city)."""
+    return user.district_id is None or department.district_id in (None, user.district_id)
+
+
 def _quick_forms(case, names) -> list:
     return action_forms([name for name in names if name in case.allowed])
 
@@ -118,15 +136,14 @@ def index(request):
         counts[name] = len(rows) if len(rows) < limit else queryset.count()
     case = selected_case(request)
     back = console_url("web:dispatch", filters)
-    # One read for every row's department select, each row offered only its own targets.
-    departments = list(
-        Department.objects.filter(active=True)
-        .order_by("district_id", "code")
-        .only("id", "name", "district_id", "active")
-    )
+    # One read for every row's department select, each row offered only its own targets,
+    # and for the load table: handlers, open and overdue cases per department, grouped.
+    departments = department_load(request.user, now)
     for rows in lists.values():
         for row in rows:
             row.departments = dispatch_choices(row, departments)
+            row.unstaffed_targets = any(d.handler_count == 0 for d in row.departments)
+    suggested = {row.suggested_department_id for row in lists["to_dispatch"]}
     context = {
         "lists": lists,
         "counts": counts,
@@ -137,6 +154,8 @@ def index(request):
         "back": back,
         "now": now,
         "soon_hours": int(SOON.total_seconds() // 3600),
+        "departments": [d for d in departments if is_dispatch_target_of(request.user, d)],
+        "suggested": suggested,
         **filter_options(request.user),
     }
     if case is not None:

@@ -7,7 +7,11 @@ task, files or voids. Duplicates are merged or kept apart through the intake
 services; everything else goes through ``case_act``.
 """
 
+from dataclasses import replace
+
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -20,6 +24,7 @@ from civicgrid.cases.services.access import visible_cases
 from civicgrid.org.choices import RoleName
 from civicgrid.web.access import role_required
 from civicgrid.web.consoles.desk import (
+    ROW_LIMIT,
     DeskFilters,
     console_url,
     filter_options,
@@ -40,16 +45,42 @@ SORTS = ("due", "oldest")
 ORDERINGS = {"due": ("current_due", "id"), "oldest": ("created_at", "id")}
 
 
+# The sub-lists of the queue: ``?queue=duplicates`` holds the cases with a proposed duplicate
+# (a stable address other pages link to).
+QUEUES = ("duplicates",)
+
+
 def _filters(request) -> DeskFilters:
-    return DeskFilters.from_request(request, states=QUEUE_STATES, sorts=SORTS)
+    return DeskFilters.from_request(
+        request, states=QUEUE_STATES, sorts=SORTS, queues=QUEUES, paged=True
+    )
 
 
 def queue(user, filters: DeskFilters):
     """Return the visible cases waiting for intake, filtered and ordered."""
     states = [filters.state] if filters.state else list(QUEUE_STATES)
     queryset = visible_cases(user).filter(state__in=states)
+    if filters.queue == "duplicates":
+        queryset = queryset.filter(
+            Exists(
+                Report.objects.filter(
+                    case_id=OuterRef("pk"), duplicate_state=DuplicateState.PROPOSED
+                )
+            )
+        )
     # Before filing a case has only its suggested category.
     return filters.apply(queryset, category_fields=("category", "category_guess"))
+
+
+def page_links(paginator, filters: DeskFilters) -> list[tuple[int | str, str]]:
+    """Return (page number or ellipsis, address) pairs around the current page."""
+    links = []
+    for number in paginator.get_elided_page_range(filters.page, on_each_side=2, on_ends=1):
+        if number == paginator.ELLIPSIS:
+            links.append((number, ""))
+        else:
+            links.append((number, console_url("web:intake", replace(filters, page=number))))
+    return links
 
 
 def proposed_duplicates(user, cases) -> dict[int, list[Report]]:
@@ -76,7 +107,12 @@ def index(request):
     """Show the intake queue, its map and (with ``?case=``) the chosen case's panel."""
     filters = _filters(request)
     waiting = queue(request.user, filters)
-    rows = list_rows(waiting.order_by(*ORDERINGS[filters.sort or "due"]), request.user)
+    ordered = waiting.order_by(*ORDERINGS[filters.sort or "due"])
+    # The paginator counts (one query) and clamps the page; the rows are one slice.
+    paginator = Paginator(ordered, ROW_LIMIT)
+    page = paginator.get_page(filters.page)
+    filters = replace(filters, page=page.number)
+    rows = list_rows(ordered, request.user, ROW_LIMIT, (page.number - 1) * ROW_LIMIT)
     link_rows(rows, "web:intake", "web:intake_case", filters)
     photos = first_photos(rows)
     duplicates = proposed_duplicates(request.user, rows)
@@ -95,7 +131,9 @@ def index(request):
     case = selected_case(request)
     context = {
         "rows": rows,
-        "total": waiting.count(),
+        "total": paginator.count,
+        "page": page,
+        "page_links": page_links(paginator, filters) if paginator.num_pages > 1 else [],
         "counts": counts,
         "filters": filters,
         "query": filters.query(),

@@ -28,6 +28,7 @@ from civicgrid.org.models import Department
 from civicgrid.places.models import District, Street
 from civicgrid.web.access import role_required
 from civicgrid.web.actions import LABELS, action_forms, choices_for, fields_from_post
+from civicgrid.web.duplicates import duplicate_pairs, may_decide
 from civicgrid.web.maps import case_feature, display_point
 
 PAGE_SIZE = 50
@@ -176,11 +177,16 @@ def case_context(request, case) -> dict:
     """Return what the case page (and console side panels) render for ``case``."""
     allowed = allowed_actions_for(case, request.user)
     photos = list(case.photos.all())
+    reports = list(case.reports.all())
     return {
         "case": case,
         "deadline": deadline_of(case),
         "events": list(case.events.all()),
-        "reports": list(case.reports.all()),
+        "reports": reports,
+        # The suspected original of each proposed-duplicate report, side by side.
+        # A callable, so pages that do not show them (the phone app) do not look them up.
+        "duplicate_pairs": lambda: duplicate_pairs(request.user, reports),
+        "may_decide_duplicates": may_decide(request.user),
         "before_photos": [p for p in photos if p.kind == "report"],
         "after_photos": [p for p in photos if p.kind != "report"],
         "forms": action_forms(allowed),

@@ -21,6 +21,7 @@ from civicgrid.cases.schemas import CaseFilter
 from civicgrid.cases.services import CaseError, act, allowed_actions_for
 from civicgrid.cases.services.access import visible_cases
 from civicgrid.cases.services.photos import PhotoRejected, check_uploads, store_photo
+from civicgrid.cases.services.privacy import contact_for
 from civicgrid.cases.services.reading import case_queryset, deadline_of
 from civicgrid.categories.models import Category, FilingCondition
 from civicgrid.core.workflow import WorkflowError
@@ -176,11 +177,14 @@ def case_context(request, case) -> dict:
     """Return what the case page (and console side panels) render for ``case``."""
     allowed = allowed_actions_for(case, request.user)
     photos = list(case.photos.all())
+    reports = list(case.reports.all())
+    for report in reports:
+        report.contact = contact_for(request.user, report)
     return {
         "case": case,
         "deadline": deadline_of(case),
         "events": list(case.events.all()),
-        "reports": list(case.reports.all()),
+        "reports": reports,
         "before_photos": [p for p in photos if p.kind == "report"],
         "after_photos": [p for p in photos if p.kind != "report"],
         "forms": action_forms(allowed),

@@ -48,7 +48,7 @@ def test_form_is_labelled_and_keyboard_documented(city):
                   "id_photos"):  # fmt: skip
         assert f'for="{field}"' in html
     assert 'accesskey="s"' in html and 'accesskey="f"' in html
-    assert "autofocus" in html and "Alt+Shift" in html
+    assert "autofocus" in html and "Alt+Shift" in html and "保存并立案" in html
     assert "<script>" not in html and " style=" not in html and " onclick=" not in html
 
 

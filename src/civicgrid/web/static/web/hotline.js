@@ -108,8 +108,9 @@
       search.value = hit.label;
       setPin(hit.lon, hit.lat, true);
       close();
+      /* The cursor at the end: the operator adds what the caller says (门牌号, 对面…). */
       address.focus();
-      address.select();
+      address.setSelectionRange(address.value.length, address.value.length);
     }
 
     function lookUp() {

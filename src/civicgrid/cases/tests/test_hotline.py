@@ -164,6 +164,16 @@ def test_call_back_checks_role_and_satisfaction(city, clock):
     assert Case.objects.get(pk=case.pk).callback_at is None
 
 
+def test_callbacks_due_leaves_out_callers_without_a_number(city, clock):
+    """An anonymous caller, or one who left no phone, is not listed for a call-back."""
+    anonymous = close(city, hotline_case(city, phone=""))
+    operator = city.user("operator")
+    assert anonymous not in callbacks_due(operator)
+    case = close(city, hotline_case(city))
+    case.reports.update(anonymous=True)
+    assert not callbacks_due(operator).exists()
+
+
 def test_callbacks_due_is_empty_for_roles_that_do_not_call_back(city, clock):
     """Only the roles of the call_back row get the list (deny by default)."""
     close(city, hotline_case(city))

@@ -63,7 +63,9 @@ class HotlineReportForm(forms.Form):
         required=False,
         error_messages={"invalid": gettext_lazy("Enter digits only (with + or -).")},
     )
-    anonymous = forms.BooleanField(label=gettext_lazy("Caller wants no call-back"), required=False)
+    anonymous = forms.BooleanField(
+        label=gettext_lazy("Caller asks to stay anonymous (no call-back)"), required=False
+    )
     address = forms.CharField(
         label=gettext_lazy("Address as the caller says it"), max_length=200, required=False
     )

@@ -151,3 +151,21 @@ def test_call_backs_due_list_and_form(city, clock):
     assert case.callback_result == "basically_satisfied"
     assert case.code not in client.get("/intake/callbacks").content.decode()
     assert "call_back" not in client.get(f"/intake/?case={case.pk}").content.decode()
+
+
+def test_exports_mask_the_caller_for_a_handler(city, clock):
+    """The CSV export shows the caller in clear to a dispatcher, masked to the handler."""
+    case = hotline_case(city)
+    condition = desk.a_condition()
+    act(case.pk, "file", city.user("operator"), category=condition.category_id,
+        filing_condition=condition.pk)  # fmt: skip
+    act(case.pk, "dispatch", city.user("dispatcher"), department=city.departments["SZGY"])
+
+    def export(username):
+        response = city.client(username).get("/cases/export.csv")
+        return b"".join(response.streaming_content).decode("utf-8-sig")
+
+    assert f"张三 {PHONE}" in export("dispatcher")
+    handler_csv = export("handler")
+    assert case.code in handler_csv and "张* 138****1234" in handler_csv
+    assert PHONE not in handler_csv

@@ -185,6 +185,7 @@ class TransitionIn(Schema):
     photos: list[DbId] | None = Field(None, max_length=20)
     passed: bool | None = None
     close_type: str | None = Field(None, max_length=20)
+    satisfaction: str | None = Field(None, max_length=20)
 
 
 class TransitionOut(Schema):

@@ -202,3 +202,22 @@ def test_address_search_finds_streets_communities_cells_and_assets(city):
         first = search_places(asset.code)[0]
         assert (first.kind, first.asset_code) == ("asset", asset.code)
     assert search_places("x") == [] and search_places("井\x00") == []
+
+
+def test_call_back_through_the_api(city, clock):
+    """``POST /cases/{id}/transitions`` takes ``call_back`` with its satisfaction."""
+    from civicgrid.cases.tests.conftest import Api
+
+    case = close(city, hotline_case(city))
+    api = Api("operator")
+    response = api.post(
+        f"/cases/{case.pk}/transitions", {"action": "call_back", "satisfaction": "dissatisfied"}
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["event"]["action"] == "call_back"
+    case.refresh_from_db()
+    assert case.callback_result == "dissatisfied"
+    again = api.post(
+        f"/cases/{case.pk}/transitions", {"action": "call_back", "satisfaction": "satisfied"}
+    )
+    assert again.status_code == 409 and again.json()["error"] == "guard_failed"

@@ -116,6 +116,9 @@ def test_log_a_hotline_call_by_keyboard_and_call_back(live_server, chromium, cit
         assert f"?case={case.pk}" in page.url
 
         close_through_services(case.pk)
+        page.goto(f"{base}/intake/")  # the count of call-backs due is marked
+        expect(page.locator(".desk-counts .warn dd")).to_have_text("1")
+        assert axe_violations(page) == []
         page.goto(f"{base}/intake/callbacks")
         assert axe_violations(page) == []
         link = page.get_by_role("link", name=case.code)

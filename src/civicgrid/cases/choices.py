@@ -23,6 +23,18 @@ class Channel(models.TextChoices):
     OPEN311 = "open311", _("Open311")
 
 
+#: Channels with a caller to call back after closure (回访): the hotlines and petitions.
+CALLBACK_CHANNELS = frozenset({Channel.HOTLINE, Channel.MAYOR_LINE, Channel.PETITION})
+
+
+class Satisfaction(models.TextChoices):
+    """The caller's verdict at the call-back (回访); values are ``CALLBACK_SATISFACTION``."""
+
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+
 class CaseState(models.TextChoices):
     """The case's place in the loop; values are ``core.workflow.State``."""
 

@@ -57,6 +57,13 @@ class PhotoOut(Schema):
         return signed_photo_url(obj.pk, "thumbnail")
 
 
+def _contact(report, context):
+    from civicgrid.cases.services.privacy import contact_for
+
+    request = (context or {}).get("request")
+    return contact_for(getattr(request, "user", None), report)
+
+
 class ReportOut(Schema):
     id: int
     case_id: int
@@ -67,7 +74,18 @@ class ReportOut(Schema):
     description: str
     duplicate_of_id: int | None
     duplicate_state: str
+    #: The caller's contact, masked unless the viewer has the need (``contact_for``).
+    reporter_name: str
+    reporter_phone: str
     photos: list[PhotoOut]
+
+    @staticmethod
+    def resolve_reporter_name(obj, context):
+        return _contact(obj, context).name
+
+    @staticmethod
+    def resolve_reporter_phone(obj, context):
+        return _contact(obj, context).phone
 
     @staticmethod
     def resolve_photos(obj):
@@ -170,6 +188,7 @@ class TransitionIn(Schema):
     confirm_no_handler: bool | None = Field(
         None, description="dispatch even though the department has no active handler"
     )
+    satisfaction: str | None = Field(None, max_length=20)
 
 
 class TransitionOut(Schema):

@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 __all__ = [
+    "CALLBACK_SATISFACTION",
     "CLOSE_TYPES",
     "FIELD_CHECKS",
     "GUARDS",
@@ -120,6 +121,7 @@ class Action(StrEnum):
     mark_overdue = "mark_overdue"
     merge = "merge"
     confirm_not_duplicate = "confirm_not_duplicate"
+    call_back = "call_back"
 
 
 INITIAL_STATE = State.reported
@@ -128,6 +130,9 @@ OPEN_STATES: frozenset[State] = frozenset(State) - TERMINAL_STATES
 
 #: Allowed values of the optional ``close_type`` field of ``close`` (正常 / 超时 / 特殊结案).
 CLOSE_TYPES: tuple[str, ...] = ("normal", "overdue", "special")
+
+#: Allowed values of the ``satisfaction`` field of ``call_back`` (满意 / 基本满意 / 不满意).
+CALLBACK_SATISFACTION: tuple[str, ...] = ("satisfied", "basically_satisfied", "dissatisfied")
 
 
 class Special(Enum):
@@ -194,6 +199,9 @@ class Transition:
     #: Whether a case's page offers it among its actions. False for actions taken from
     #: elsewhere with context the case page lacks (a duplicate decision names a report).
     listed: bool = True
+    #: A follow-up after the case has ended (回访): the only kind of row allowed from a
+    #: terminal state, and it must leave the state alone.
+    follow_up: bool = False
 
     @property
     def changes_state(self) -> bool:
@@ -221,6 +229,9 @@ class CaseFacts:
     last_check_passed_after_last_resolve: bool = False
     reported_by_inspector: bool = False
     overdue: bool = False
+    #: The case came in on a channel with a caller to call back (hotline, mayor's line…).
+    from_hotline: bool = False
+    called_back: bool = False
 
     def __post_init__(self) -> None:
         # Accept the stored string values (TextChoices) as well as the enum members.
@@ -265,6 +276,14 @@ GUARDS: Mapping[str, Guard] = MappingProxyType(
             lambda f: not f.overdue,
             "the case is already marked overdue",
         ),
+        "from_hotline": Guard(
+            lambda f: f.from_hotline,
+            "only cases reported through a hotline-type channel get a call-back",
+        ),
+        "not_called_back": Guard(
+            lambda f: not f.called_back,
+            "the caller has already been called back",
+        ),
     }
 )
 
@@ -297,6 +316,10 @@ FIELD_CHECKS: Mapping[str, FieldCheck] = MappingProxyType(
             "must be one of: " + ", ".join(CLOSE_TYPES),
         ),
         "reference_list": FieldCheck(_is_reference_list, "must be a list of non-empty references"),
+        "satisfaction": FieldCheck(
+            lambda v: isinstance(v, str) and v in CALLBACK_SATISFACTION,
+            "must be one of: " + ", ".join(CALLBACK_SATISFACTION),
+        ),
     }
 )
 
@@ -513,6 +536,20 @@ TRANSITIONS: tuple[Transition, ...] = (
         required=("report",),
         stage="case_building",
         listed=False,
+    ),
+    # 回访: after closure the operator calls the hotline caller back and records how
+    # satisfied they are. A follow-up: allowed on a closed case, the state stays.
+    Transition(
+        A.call_back,
+        _states(S.closed),
+        None,
+        _roles(R.operator, R.shift_lead),
+        label_zh="回访",
+        required=("satisfaction",),
+        field_checks=(("satisfaction", "satisfaction"),),
+        guards=("from_hotline", "not_called_back"),
+        stage="check_close",
+        follow_up=True,
     ),
 )
 
@@ -882,10 +919,14 @@ def validate_table(
         for source in row.sources:
             if not isinstance(source, State):
                 problems.append(f"{where}: source {source!r} is not a State")
-            elif source in TERMINAL_STATES:
+            elif source in TERMINAL_STATES and not row.follow_up:
                 problems.append(
                     f"{where}: terminal state {source.value!r} must have no outgoing rows"
                 )
+            elif source not in TERMINAL_STATES and row.follow_up:
+                problems.append(f"{where}: a follow-up is only taken from terminal states")
+        if row.follow_up and row.target is not None:
+            problems.append(f"{where}: a follow-up must leave the state alone")
 
         if not row.roles:
             problems.append(f"{where}: no role may take it (deny by default)")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.cases.choices import Satisfaction
 from civicgrid.cases.services import staffing, suggest_inspectors
 from civicgrid.cases.services.access import dispatch_targets
 from civicgrid.cases.services.errors import CaseInvalid
@@ -25,10 +26,11 @@ OPTIONAL_FIELDS = {
     # Shown only beside a department without an active handler (``staffing``).
     workflow.Action.dispatch: ("confirm_no_handler",),
     workflow.Action.rule_ownership: ("confirm_no_handler",),
+    workflow.Action.call_back: ("note",),
 }
 FIELD_ORDER = (
     "inspector", "category", "filing_condition", "department", "passed", "extension", "close_type",
-    "confirm_no_handler", "photos", "reason", "note",
+    "satisfaction", "confirm_no_handler", "photos", "reason", "note",
 )  # fmt: skip
 LABELS = {
     "inspector": _("Inspector"),
@@ -38,6 +40,7 @@ LABELS = {
     "passed": _("Check result"),
     "extension": _("Extension (e.g. 2天, 4工作时)"),
     "close_type": _("Close type"),
+    "satisfaction": _("Caller's satisfaction"),
     "photos": _("Photos"),
     "reason": _("Reason"),
     "note": _("Note"),
@@ -63,6 +66,7 @@ ACTION_LABELS = {
     "rule_ownership": _("Rule ownership"),
     "self_resolve": _("Approve self-resolution"),
     "mark_overdue": _("Mark overdue"),
+    "call_back": _("Call back the caller"),
 }
 
 # Events that are not workflow actions.
@@ -118,6 +122,7 @@ def choices_for(case) -> dict:
         ),
         # A callable, so the look-up runs only when a form renders the list.
         "inspectors": lambda: suggest_inspectors(case),
+        "satisfaction": Satisfaction.choices,
         "close_types": (
             ("", _("Automatic (normal or overdue)")),
             ("normal", _("Normal")),

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.cases.choices import CaseState, Channel, CloseType
+from civicgrid.cases.choices import CaseState, Channel, CloseType, Satisfaction
 from civicgrid.cases.models.reports import Located
 from civicgrid.core import workflow
 
@@ -137,6 +137,10 @@ class Case(Located):
         _("close type"), max_length=15, choices=CloseType.choices, blank=True
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    callback_result = models.CharField(
+        _("call-back satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True
+    )
+    callback_at = models.DateTimeField(_("called back at"), null=True, blank=True)
     last_event_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = CaseQuerySet.as_manager()

@@ -275,6 +275,15 @@ def _close(ctx: EffectContext) -> None:
     ctx.step.data = {"close_type": close_type, "handling_overdue": case.handling_overdue}
 
 
+@effect(Action.call_back)
+def _call_back(ctx: EffectContext) -> None:
+    """Record the caller's satisfaction (回访); the note stays in the event."""
+    satisfaction = ctx.fields["satisfaction"]
+    ctx.case.callback_result = satisfaction
+    ctx.case.callback_at = ctx.at
+    ctx.step.data = {"satisfaction": satisfaction}
+
+
 # -------------------------------------------------------------------------- supervision
 
 

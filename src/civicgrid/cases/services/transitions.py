@@ -14,6 +14,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
+from civicgrid.cases.choices import CALLBACK_CHANNELS
 from civicgrid.cases.models import Case, Photo
 from civicgrid.cases.services import access
 from civicgrid.cases.services.calendar import work_calendar
@@ -54,6 +55,8 @@ def facts_of(case: Case) -> CaseFacts:
         ),
         reported_by_inspector=case.reported_by_inspector,
         overdue=case.current_due is not None and case.overdue_marked_due == case.current_due,
+        from_hotline=case.origin_channel in CALLBACK_CHANNELS,
+        called_back=case.callback_at is not None,
     )
 
 

@@ -202,6 +202,13 @@ SPEC: dict[Action, dict[str, Any]] = {
         "required": {"report"},
         "guards": set(),
     },
+    A.call_back: {
+        "sources": {S.closed},
+        "target": None,
+        "roles": {R.operator, R.shift_lead},
+        "required": {"satisfaction"},
+        "guards": {"from_hotline", "not_called_back"},
+    },
 }
 
 #: Fields that satisfy every action (extra fields are ignored by decide).
@@ -217,6 +224,7 @@ FULL_FIELDS: dict[str, Any] = {
     "close_type": "normal",
     "inspector": "inspector-1",
     "report": 7,
+    "satisfaction": "satisfied",
 }
 
 #: Facts under which every guard holds.
@@ -225,6 +233,8 @@ HAPPY = {
     "last_check_passed_after_last_resolve": True,
     "reported_by_inspector": True,
     "overdue": False,
+    "from_hotline": True,
+    "called_back": False,
 }
 
 
@@ -613,6 +623,10 @@ def test_no_change_actions_keep_the_state():
         (A.self_resolve, S.reported, R.shift_lead, {"note": "n"},
          {"reported_by_inspector": False}),
         (A.mark_overdue, S.dispatched, R.system, {}, {"overdue": True}),
+        (A.call_back, S.closed, R.operator, {"satisfaction": "satisfied"},
+         {"from_hotline": False}),
+        (A.call_back, S.closed, R.shift_lead, {"satisfaction": "dissatisfied"},
+         {"called_back": True}),
     ],
     ids=lambda v: getattr(v, "value", None),
 )  # fmt: skip
@@ -688,10 +702,27 @@ def test_allowed_actions_examples():
 
 
 @pytest.mark.parametrize("state", sorted(TERMINAL_STATES))
-def test_terminal_states_allow_nothing(state):
-    """Closed and voided cases accept no action from anyone."""
+def test_terminal_states_allow_only_the_call_back(state):
+    """Closed and voided cases accept nothing but the call-back (回访) of a closed case."""
     for role in Role:
-        assert allowed_actions(facts_for(state), role) == []
+        expected = (
+            [A.call_back] if state is S.closed and role in SPEC[A.call_back]["roles"] else []
+        )
+        assert allowed_actions(facts_for(state), role) == expected
+        assert allowed_actions(facts_for(state, from_hotline=False), role) == []
+        assert allowed_actions(facts_for(state, called_back=True), role) == []
+
+
+def test_call_back_leaves_the_case_closed_and_checks_satisfaction():
+    """A call-back changes no state and takes only the three satisfaction values."""
+    facts = facts_for(S.closed)
+    decision = decide(facts, A.call_back, R.operator, {"satisfaction": "basically_satisfied"})
+    assert decision.target_state is S.closed and not decision.changes_state
+    with pytest.raises(InvalidField) as err:
+        decide(facts, A.call_back, R.operator, {"satisfaction": "happy"})
+    assert err.value.field == "satisfaction"
+    with pytest.raises(RoleNotAllowed):
+        decide(facts, A.call_back, R.handler, {"satisfaction": "satisfied"})
 
 
 @pytest.mark.parametrize("state", list(State), ids=str)
@@ -757,6 +788,9 @@ def _replace(action: Action, **changes: Any) -> list[Transition]:
         ([*TRANSITIONS, TRANSITIONS[0]], "duplicate row for action 'verify'"),
         (_replace(A.resume, target=None), "open state 'suspended' has no transition out"),
         (_replace(A.verify, label_zh=""), "has no label_zh"),
+        (_replace(A.call_back, follow_up=False), "terminal state 'closed'"),
+        (_replace(A.urge, follow_up=True), "only taken from terminal states"),
+        (_replace(A.call_back, target=S.filed), "must leave the state alone"),
     ],
 )
 def test_validate_table_catches_planted_errors(table, expected):
@@ -814,6 +848,9 @@ FIELD_STRATEGIES = {
     "close_type": st.one_of(
         st.sampled_from(["normal", "overdue", "special"]), st.sampled_from(["bogus", 3])
     ),
+    "satisfaction": st.one_of(
+        _missing_values, st.sampled_from(["satisfied", "dissatisfied", "bogus", 1])
+    ),
 }
 ANY_FIELDS = st.fixed_dictionaries({}, optional=FIELD_STRATEGIES)
 GOOD_FIELD_STRATEGIES = {
@@ -838,6 +875,8 @@ def _invalid(action: Action, fields: dict[str, Any]) -> bool:
         "special",
     ):
         return True
+    if action is A.call_back:
+        return fields["satisfaction"] not in ("satisfied", "basically_satisfied", "dissatisfied")
     if action is A.resolve:
         photos = fields["photos"]
         return not isinstance(photos, list) or any(_missing(p) for p in photos)
@@ -847,8 +886,10 @@ def _invalid(action: Action, fields: dict[str, Any]) -> bool:
 class CaseModel:
     """A tiny model of one case, kept by the test."""
 
-    def __init__(self, reported_by_inspector: bool) -> None:
+    def __init__(self, reported_by_inspector: bool, from_hotline: bool = False) -> None:
         self.state = S.reported
+        self.from_hotline = from_hotline
+        self.called_back = False
         self.previous_state: State | None = None
         self.pending_extension = False
         self.overdue = False
@@ -871,6 +912,8 @@ class CaseModel:
             last_check_passed_after_last_resolve=self.passed_after_last_resolve(),
             reported_by_inspector=self.reported_by_inspector,
             overdue=self.overdue,
+            from_hotline=self.from_hotline,
+            called_back=self.called_back,
         )
 
     def guard_holds(self, name: str) -> bool:
@@ -880,6 +923,8 @@ class CaseModel:
             "check_passed_after_last_resolve": self.passed_after_last_resolve(),
             "reported_by_inspector": self.reported_by_inspector,
             "not_already_overdue": not self.overdue,
+            "from_hotline": self.from_hotline,
+            "not_called_back": not self.called_back,
         }[name]
 
     def oracle(self, action: Any, role: Any, fields: dict[str, Any]) -> tuple[str, Any]:
@@ -922,6 +967,8 @@ class CaseModel:
             self.history.append(("check", fields["passed"]))
         elif action is A.mark_overdue:
             self.overdue = True
+        elif action is A.call_back:
+            self.called_back = True
         self.trail.append((source, action, target))
         self.state = target
 
@@ -929,9 +976,9 @@ class CaseModel:
 class CaseLoopMachine(RuleBasedStateMachine):
     """Fire random actions by random roles with random fields at one modelled case."""
 
-    @initialize(reported_by_inspector=st.booleans())
-    def start(self, reported_by_inspector):
-        self.model = CaseModel(reported_by_inspector)
+    @initialize(reported_by_inspector=st.booleans(), from_hotline=st.booleans())
+    def start(self, reported_by_inspector, from_hotline):
+        self.model = CaseModel(reported_by_inspector, from_hotline)
 
     @rule(data=st.data())
     def act(self, data):
@@ -982,20 +1029,24 @@ class CaseLoopMachine(RuleBasedStateMachine):
             assert decision.target_state is facts.state
         if action is A.resume:
             assert decision.target_state is model.previous_state
-        if decision.target_state is S.closed:
+        if decision.target_state is S.closed and facts.state is not S.closed:
             via_close = action is A.close and model.passed_after_last_resolve()
             assert via_close or action is A.self_resolve
         model.apply(action, fields, decision.target_state)
 
     @invariant()
-    def terminal_accepts_nothing(self):
+    def terminal_accepts_only_the_call_back(self):
         model = getattr(self, "model", None)
         if model is None or model.state not in TERMINAL_STATES:
             return
         facts = model.facts()
+        open_call_back = model.state is S.closed and model.from_hotline and not model.called_back
         for role in Role:
-            assert allowed_actions(facts, role) == []
+            allowed = open_call_back and role in SPEC[A.call_back]["roles"]
+            assert allowed_actions(facts, role) == ([A.call_back] if allowed else [])
         for action in Action:
+            if action is A.call_back and model.state is S.closed:
+                continue
             with pytest.raises(NotAllowedInState):
                 decide(facts, action, sorted(SPEC[action]["roles"])[0], FULL_FIELDS)
 
@@ -1009,7 +1060,9 @@ class CaseLoopMachine(RuleBasedStateMachine):
             assert source in row.sources
             if row.target is None:
                 assert target is source
-        closings = [step for step in model.trail if step[2] is S.closed]
+        closings = [
+            step for step in model.trail if step[2] is S.closed and step[0] is not S.closed
+        ]
         assert len(closings) <= 1
         if model.state is S.suspended:
             assert model.previous_state in {S.filed, S.dispatched, S.returned}

@@ -21,8 +21,10 @@ from civicgrid.cases.choices import CaseState, DuplicateState
 from civicgrid.cases.models import Report
 from civicgrid.cases.services import CaseError, merge_report, reject_duplicate, transitions
 from civicgrid.cases.services.access import visible_cases
+from civicgrid.cases.services.callbacks import callbacks_due
 from civicgrid.org.choices import RoleName
 from civicgrid.web.access import role_required
+from civicgrid.web.consoles import hotline
 from civicgrid.web.consoles.desk import (
     ROW_LIMIT,
     DeskFilters,
@@ -127,6 +129,7 @@ def index(request):
             duplicate_state=DuplicateState.PROPOSED,
             case__in=visible.filter(state__in=QUEUE_STATES),
         ).count(),
+        "callbacks": callbacks_due(request.user).count(),
     }
     case = selected_case(request)
     context = {
@@ -206,4 +209,5 @@ urlpatterns = [
     path("cases/<int:case_id>/", case_panel, name="intake_case"),
     path("reports/<int:report_id>/merge", merge, name="intake_merge"),
     path("reports/<int:report_id>/keep", keep_separate, name="intake_keep"),
+    *hotline.urlpatterns,
 ]

@@ -40,6 +40,8 @@ PIN_VARIABLE = "CIVICGRID_PIN_QUERIES"
 PAGES = {
     "intake": ("operator", "/intake/"),
     "intake_with_case": ("operator", "/intake/?case={reported}"),
+    "intake_new": ("operator", "/intake/new"),
+    "intake_callbacks": ("operator", "/intake/callbacks"),
     "dispatch": ("dispatcher", "/dispatch/"),
     "dispatch_with_case": ("dispatcher", "/dispatch/?case={open}"),
     "worklist": ("handler", "/worklist/"),

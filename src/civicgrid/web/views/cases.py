@@ -5,6 +5,7 @@ import io
 
 from django.contrib import messages
 from django.db import models, transaction
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,10 +18,12 @@ from pydantic import ValidationError as PydanticValidationError
 from civicgrid.api.errors import ApiError
 from civicgrid.cases.choices import CaseState
 from civicgrid.cases.filters import filter_cases
+from civicgrid.cases.models import Report
 from civicgrid.cases.schemas import CaseFilter
 from civicgrid.cases.services import CaseError, act, allowed_actions_for
 from civicgrid.cases.services.access import visible_cases
 from civicgrid.cases.services.photos import PhotoRejected, check_uploads, store_photo
+from civicgrid.cases.services.privacy import contact_for
 from civicgrid.cases.services.reading import case_queryset, deadline_of
 from civicgrid.categories.models import Category, FilingCondition
 from civicgrid.core.workflow import WorkflowError
@@ -42,6 +45,7 @@ EXPORT_COLUMNS = (
     ("grid_cell", _("Unit grid cell")),
     ("department", _("Department")),
     ("channel", _("Channel")),
+    ("caller", _("Caller")),
     ("created_at", _("Reported at")),
     ("due", _("Due")),
     ("overdue", _("Overdue")),
@@ -110,9 +114,26 @@ def place_choices(user) -> dict:
     return {"districts": districts, "streets": streets, "departments": departments}
 
 
-def _export_rows(queryset):
+def _caller(case, user) -> str:
+    """Return the first caller's name and phone as ``user`` may see them (``contact_for``)."""
+    reports = case.first_reports
+    if not reports:
+        return ""
+    contact = contact_for(user, reports[0])
+    return " ".join(part for part in (contact.name, contact.phone) if part)
+
+
+def _export_rows(queryset, user):
     now = timezone.now()
-    for case in _list_queryset(queryset)[:EXPORT_LIMIT].iterator(chunk_size=2000):
+    reports = Prefetch(
+        "reports",
+        queryset=Report.objects.only(
+            "id", "case_id", "reporter_name", "reporter_phone", "anonymous"
+        ).order_by("reported_at", "id"),
+        to_attr="first_reports",
+    )
+    cases = _list_queryset(queryset).prefetch_related(reports)
+    for case in cases[:EXPORT_LIMIT].iterator(chunk_size=2000):
         yield [
             case.code,
             case.get_state_display(),
@@ -122,6 +143,7 @@ def _export_rows(queryset):
             case.grid_cell.code,
             case.department.name if case.department_id else "",
             case.get_origin_channel_display(),
+            _caller(case, user),
             timezone.localtime(case.created_at).strftime("%Y-%m-%d %H:%M"),
             timezone.localtime(case.current_due).strftime("%Y-%m-%d %H:%M")
             if case.current_due
@@ -147,7 +169,7 @@ def case_export(request, fmt: str):
     if fmt == "csv":
         writer = csv.writer(_Echo())
         # A BOM so that spreadsheet programs read the Chinese text as UTF-8.
-        lines = (writer.writerow(row) for row in [header, *_export_rows(queryset)])
+        lines = (writer.writerow(row) for row in [header, *_export_rows(queryset, request.user)])
         response = StreamingHttpResponse(
             ("\ufeff" if i == 0 else "") + line for i, line in enumerate(lines)
         )
@@ -160,7 +182,7 @@ def case_export(request, fmt: str):
         book = Workbook(write_only=True)
         sheet = book.create_sheet("cases")
         sheet.append(header)
-        for row in _export_rows(queryset):
+        for row in _export_rows(queryset, request.user):
             sheet.append(row)
         buffer = io.BytesIO()
         book.save(buffer)
@@ -178,6 +200,8 @@ def case_context(request, case) -> dict:
     allowed = allowed_actions_for(case, request.user)
     photos = list(case.photos.all())
     reports = list(case.reports.all())
+    for report in reports:
+        report.contact = contact_for(request.user, report)
     return {
         "case": case,
         "deadline": deadline_of(case),

@@ -22,7 +22,7 @@ from civicgrid.notify.inbox import mark_read, notices_for, unread_count
 from civicgrid.web import live
 from civicgrid.web.access import role_required
 
-LIST_LIMIT = 100
+LIST_LIMIT = 50
 NOTICES_SHOWN = 100
 
 

@@ -422,8 +422,10 @@ def test_role_not_allowed_message():
     """The role error names the role and the roles that may act."""
     with pytest.raises(RoleNotAllowed) as err:
         decide(CaseFacts(state=S.filed), A.dispatch, R.inspector, {"department": "d"})
-    assert err.value.message == "role 'inspector' may not dispatch; allowed roles: dispatcher"
-    assert err.value.as_dict()["allowed_roles"] == ["dispatcher"]
+    assert err.value.message == (
+        "role 'inspector' may not dispatch; allowed roles: shift_lead, dispatcher"
+    )
+    assert err.value.as_dict()["allowed_roles"] == ["shift_lead", "dispatcher"]
 
 
 def test_missing_fields_lists_each_field():

@@ -276,3 +276,25 @@ def test_pages_listen_only_when_logged_in(client, city):
     assert "data-cg-events" not in client.get("/accounts/login/").content.decode()
     html = city.client("operator").get("/cases/").content.decode()
     assert 'data-cg-events="/live/events"' in html and "/todo/badges" in html
+
+
+def test_the_migration_counts_the_returns_of_older_cases(city, clock):
+    """Migration 0031 fills ``return_count`` from each case's ``return`` events."""
+    import importlib
+
+    from django.apps import apps
+
+    fill = importlib.import_module("civicgrid.cases.migrations.0031_fill_case_return_count").fill
+    case = desk.dispatched(city)
+    dispatcher = city.user("dispatcher")
+    act(case.pk, "return", dispatcher, reason="派错")
+    act(case.pk, "dispatch", dispatcher, department=city.department("SZGY"))
+    act(case.pk, "return", dispatcher, reason="又派错")
+    Case.objects.filter(pk=case.pk).update(return_count=0)
+
+    class Editor:
+        connection = connection
+
+    fill(apps, Editor())
+    case.refresh_from_db()
+    assert case.return_count == 2

@@ -43,6 +43,18 @@ PAGES = [
     ("/cases/{case}/", "operator"),
     ("/map/cases.geojson", "leader"),
     ("/cases/", "district_dispatcher"),
+    # The home page of every role: its to-do list (one aggregate over the visible cases).
+    ("/", "operator"),
+    ("/", "shift_lead"),
+    ("/", "dispatcher"),
+    ("/", "district_dispatcher"),
+    ("/", "handler"),
+    ("/", "inspector"),
+    ("/", "coordinator"),
+    ("/", "expert"),
+    ("/", "leader"),
+    ("/todo/badges", "shift_lead"),
+    ("/todo/hard/", "coordinator"),
 ]
 STATE_WEIGHTS = [
     ("closed", 62), ("dispatched", 10), ("resolved", 5), ("checked", 3), ("filed", 4),

@@ -9,6 +9,7 @@ from civicgrid.api.auth import STAFF_AUTH
 def build_api() -> NinjaAPI:
     """Return the API object with routers and error handlers installed."""
     from civicgrid.cases.api import router as cases_router
+    from civicgrid.cases.todo_api import router as todo_router
     from civicgrid.categories.api import router as categories_router
     from civicgrid.org.api import auth_router, departments_router
     from civicgrid.places.api import router as places_router
@@ -28,6 +29,7 @@ def build_api() -> NinjaAPI:
     api.add_router("/categories", categories_router, tags=["categories"])
     api.add_router("/departments", departments_router, tags=["departments"])
     api.add_router("/", cases_router, tags=["cases"])
+    api.add_router("/", todo_router, tags=["todo"])
     return api
 
 

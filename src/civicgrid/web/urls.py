@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from civicgrid.web.views import cases, home, logout, maps
+from civicgrid.web.views import cases, home, logout, maps, todo
 
 app_name = "web"
 
@@ -21,6 +21,12 @@ urlpatterns = [
     path("cases/<int:case_id>/", cases.case_page, name="case"),
     path("cases/<int:case_id>/act/<str:action>", cases.case_act, name="case_act"),
     path("categories/<int:category_id>/conditions", cases.conditions, name="conditions"),
+    path("todo/panel", todo.panel, name="todo_panel"),
+    path("todo/badges", todo.badges, name="todo_badges"),
+    path("todo/<slug:key>/", todo.todo_list, name="todo_list"),
+    path("notices/", todo.notices, name="notices"),
+    path("notices/read", todo.notices_read, name="notices_read"),
+    path("live/events", todo.events, name="live_events"),
     path("map/grid.geojson", maps.grid_geojson, name="map_grid"),
     path("map/cases.geojson", maps.cases_geojson, name="map_cases"),
     path("intake/", include("civicgrid.web.consoles.intake")),

@@ -131,6 +131,7 @@ class Case(Located):
     overdue_marked_due = models.DateTimeField(_("overdue marked for"), null=True, blank=True)
     handling_overdue = models.BooleanField(_("handling overdue"), default=False)
     urge_count = models.PositiveSmallIntegerField(_("times urged"), default=0)
+    return_count = models.PositiveSmallIntegerField(_("times returned"), default=0)
     last_resolved_at = models.DateTimeField(_("last resolved at"), null=True, blank=True)
     last_check_passed = models.BooleanField(_("last check passed"), default=False)
     close_type = models.CharField(

@@ -189,6 +189,7 @@ def _return(ctx: EffectContext) -> None:
     ctx.step.data = {"department": case.department_id}
     case.department = None
     case.pending_extension = None
+    case.return_count += 1
 
 
 @effect(Action.request_extension)

@@ -48,6 +48,7 @@ USER_REQUIRED = {
     ("GET", "/api/v1/cases/{case_id}/events"),
     ("POST", "/api/v1/cases/{case_id}/transitions"),
     ("POST", "/api/v1/auth/token/revoke"),
+    ("GET", "/api/v1/todo"),
 }
 
 

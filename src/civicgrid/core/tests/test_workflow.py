@@ -78,14 +78,14 @@ SPEC: dict[Action, dict[str, Any]] = {
     A.dispatch: {
         "sources": {S.filed, S.returned},
         "target": S.dispatched,
-        "roles": {R.dispatcher},
+        "roles": {R.dispatcher, R.shift_lead},
         "required": {"department"},
         "guards": set(),
     },
     A.return_: {
         "sources": {S.dispatched},
         "target": S.returned,
-        "roles": {R.handler, R.dispatcher},
+        "roles": {R.handler, R.dispatcher, R.shift_lead},
         "required": {"reason"},
         "guards": set(),
     },
@@ -99,14 +99,14 @@ SPEC: dict[Action, dict[str, Any]] = {
     A.grant_extension: {
         "sources": {S.dispatched},
         "target": None,
-        "roles": {R.dispatcher},
+        "roles": {R.dispatcher, R.shift_lead},
         "required": set(),
         "guards": {"extension_pending"},
     },
     A.deny_extension: {
         "sources": {S.dispatched},
         "target": None,
-        "roles": {R.dispatcher},
+        "roles": {R.dispatcher, R.shift_lead},
         "required": {"reason"},
         "guards": {"extension_pending"},
     },
@@ -155,7 +155,7 @@ SPEC: dict[Action, dict[str, Any]] = {
     A.refer_to_experts: {
         "sources": {S.filed, S.dispatched, S.returned},
         "target": S.in_ruling,
-        "roles": {R.dispatcher},
+        "roles": {R.dispatcher, R.shift_lead},
         "required": {"reason"},
         "guards": set(),
     },
@@ -432,8 +432,10 @@ def test_role_not_allowed_message():
     """The role error names the role and the roles that may act."""
     with pytest.raises(RoleNotAllowed) as err:
         decide(CaseFacts(state=S.filed), A.dispatch, R.inspector, {"department": "d"})
-    assert err.value.message == "role 'inspector' may not dispatch; allowed roles: dispatcher"
-    assert err.value.as_dict()["allowed_roles"] == ["dispatcher"]
+    assert err.value.message == (
+        "role 'inspector' may not dispatch; allowed roles: shift_lead, dispatcher"
+    )
+    assert err.value.as_dict()["allowed_roles"] == ["shift_lead", "dispatcher"]
 
 
 def test_missing_fields_lists_each_field():

@@ -1,5 +1,6 @@
 """Models of the notify app."""
 
 from civicgrid.notify.models.outbox import Notification
+from civicgrid.notify.models.reads import NotificationRead
 
-__all__ = ["Notification"]
+__all__ = ["Notification", "NotificationRead"]

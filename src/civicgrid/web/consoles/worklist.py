@@ -35,7 +35,7 @@ WORKLIST_ACTIONS = ("resolve", "request_extension", "return")
 
 
 def department_cases(user):
-    """Return the cases of ``user``'s department waiting for handling, soonest due first.
+    """Return the cases of ``user``'s department waiting for handling: urged, then soonest due.
 
     Built on ``visible_cases`` (which already limits a handler to their
     department); the extra department filter keeps a user with several roles
@@ -48,7 +48,8 @@ def department_cases(user):
         .prefetch_related(
             Prefetch("photos", queryset=Photo.objects.order_by("created_at"), to_attr="all_photos")
         )
-        .order_by(F("current_due").asc(nulls_last=True), "id")
+        # Urged cases (督办) first, then by the time left.
+        .order_by(F("urge_count").desc(), F("current_due").asc(nulls_last=True), "id")
     )
 
 

@@ -84,12 +84,23 @@ def test_dispatch_from_the_list(city, clock):
     assert case.pk not in ids(client.get(URL), "to_dispatch")
 
 
-def test_shift_lead_gets_no_dispatch_button(city, clock):
-    """The workflow lets only dispatchers dispatch, so a shift lead's row has no dispatch form."""
+def test_shift_lead_dispatches_and_decides_extensions(city, clock):
+    """A shift lead (值班长) does what a dispatcher does: dispatch, grant or deny extensions."""
     case = desk.filed(city)
-    html = city.client("shift_lead").get(URL).content.decode()
+    client = city.client("shift_lead")
+    html = client.get(URL).content.decode()
     assert case.code in html
-    assert f'action="/cases/{case.pk}/act/dispatch"' not in html
+    assert f'action="/cases/{case.pk}/act/dispatch"' in html
+    szgy = city.department("SZGY")  # has the demo handler
+    client.post(f"/cases/{case.pk}/act/dispatch", {"department": szgy, "next": URL})
+    case.refresh_from_db()
+    assert case.state == "dispatched"
+    act(case.pk, "request_extension", desk.handler_of(case), extension="2天", reason="缺配件")
+    html = client.get(URL).content.decode()
+    assert f'action="/cases/{case.pk}/act/grant_extension"' in html
+    client.post(f"/cases/{case.pk}/act/grant_extension", {"next": URL})
+    case.refresh_from_db()
+    assert case.pending_extension is None
 
 
 def test_extension_requests_are_granted_or_denied(city, clock):

@@ -64,13 +64,19 @@ def test_healthz_is_get_only(client):
 
 
 def test_home_page_structure_and_counts(client, city):
-    """The home page shows the city name, the counts and links to admin, API and health."""
+    """The home page shows the city name and the counts; developer links are for admins only."""
+    from civicgrid.testing.factories import UserFactory
+
     response = client.get("/")
     assert response.status_code == 200
     html = response.content.decode()
     assert "示范市" in html
     assert "<dd>4</dd>" in html  # four grid cells
-    for url in ("/admin/", "/api/v1/docs", "/api/v1/openapi.json", "/healthz"):
+    links = ("/admin/", "/api/v1/docs", "/api/v1/openapi.json", "/healthz")
+    assert not any(f'href="{url}"' in html for url in links)
+    client.force_login(UserFactory(username="root", roles=["admin"]))
+    html = client.get("/").content.decode()
+    for url in links:
         assert f'href="{url}"' in html
 
 

@@ -60,6 +60,10 @@ PAGES = {
     "screen_stats_cell": ("leader", "/screen/stats.json?grid_cell={cell}"),
     "api_case_list": ("dispatcher", "/api/v1/cases"),
     "api_case_detail": ("dispatcher", "/api/v1/cases/{case}"),
+    "home_shift_lead": ("shift_lead", "/"),
+    "todo_badges": ("handler", "/todo/badges"),
+    "todo_list": ("coordinator", "/todo/hard/"),
+    "notices": ("handler", "/notices/"),
 }
 
 
@@ -192,7 +196,7 @@ def test_console_pages_make_as_many_queries_with_2n_cases_as_with_n(city, clock,
 LISTS = (
     "intake", "dispatch", "worklist", "mobile_tasks", "case_list", "case_export_csv",
     "case_export_xlsx", "map_cases", "screen_stats", "screen_stats_street", "screen_stats_cell",
-    "screen_cases", "api_case_list",
+    "screen_cases", "api_case_list", "todo_list",
 )  # fmt: skip
 
 

@@ -7,13 +7,22 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from civicgrid.web.services import home_summary
+from civicgrid.web.views.todo import todo_summary
 
 
 @require_safe
 def home(request):
     """Show what the platform holds and link to what exists."""
-    context = {"summary": home_summary()}
-    if request.user.is_authenticated and (request.user.is_staff or request.user.has_role("admin")):
+    user = request.user
+    is_admin = user.is_authenticated and (user.is_staff or user.has_role("admin"))
+    context = {
+        "summary": home_summary(),
+        "is_admin": is_admin,
+        # The to-do list of the user's roles (none for anonymous or role-less users).
+        "todo_rows": todo_summary(user) if user.is_authenticated else [],
+        "screen_link": user.is_authenticated and user.has_role("leader"),
+    }
+    if is_admin:
         from django.utils import timezone
 
         from civicgrid.cases.services.calendar import calendar_warnings

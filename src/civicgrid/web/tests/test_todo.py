@@ -284,7 +284,7 @@ def test_the_migration_counts_the_returns_of_older_cases(city, clock):
 
     from django.apps import apps
 
-    fill = importlib.import_module("civicgrid.cases.migrations.0031_fill_case_return_count").fill
+    fill = importlib.import_module("civicgrid.cases.migrations.0018_fill_case_return_count").fill
     case = desk.dispatched(city)
     dispatcher = city.user("dispatcher")
     act(case.pk, "return", dispatcher, reason="派错")

@@ -336,3 +336,22 @@ def test_admin_is_branded_and_chinese(fcity):
     page = client.get("/admin/").content.decode()
     assert "城市管理监督指挥平台" in page
     assert_chinese(visible_text(page.split('id="content"', 1)[1]))
+
+
+@pytest.mark.django_db
+def test_a_limit_people_type_reads_the_same_in_the_api_and_the_consoles(fcity):
+    """两天 is accepted; the API and the dispatch console then show one wording for it."""
+    from civicgrid.core.timelimits import TimeLimit
+
+    case = make_case(fcity, "dispatched")
+    handler = client_of(fcity, "handler")
+    answer = act_api(handler, case, action="request_extension", extension="两天", reason="等料")
+    assert answer.status_code == 200, answer.content
+    wording = TimeLimit.parse("两天").label_zh()
+    detail = client_of(fcity, "dispatcher").get(f"/api/v1/cases/{case.pk}").json()
+    assert detail["pending_extension_label"] == wording
+    console = client_of(fcity, "dispatcher").get("/dispatch/").content.decode()
+    assert wording in console
+    conditions = Client(**ZH).get("/api/v1/categories").json()
+    first = conditions[0]["filing_conditions"][0]
+    assert first["limit_label"]

@@ -152,7 +152,8 @@ def test_the_phone_checks_photos_before_sending(fcity):
     page = inspector.get("/m/new/").content.decode()
     limit = settings.CIVICGRID["PHOTO_MAX_BYTES"]
     assert f'data-max-bytes="{limit}"' in page
-    assert 'accept="image/jpeg,image/png,image/webp"' in page
+    # The camera opens for image/*; the script refuses what is not JPEG, PNG or WebP.
+    assert 'accept="image/*" capture="environment" data-max-bytes' in page
     strings = json.loads(page.split('id="m-strings" type="application/json">')[1].split("<")[0])
     assert "photo_size" in strings and "photo_type" in strings
     assert_chinese(strings["photo_size"] + strings["photo_type"])

@@ -15,7 +15,9 @@ ALLOWED_WORDS = frozenset(
         "true", "false", "asset", "incident", "Open311",
     }
 )  # fmt: skip
-_CODES = re.compile(r"%\(\w+\)s|[\w.:+-]*[\d_][\w.:+-]*", re.ASCII)  # %(n)s, wgs84, min_lon
+_CODES = re.compile(
+    r"%\(\w+\)s|[\w-]+\.\w+|[\w.:+-]*[\d_][\w.:+-]*", re.ASCII
+)  # %(n)s, wgs84, min_lon
 _WORD = r"[A-Za-z][A-Za-z'’-]*"
 _RUN = re.compile(rf"{_WORD}(?:[ \t\n,;.!?()/]+{_WORD})+")
 _HIDDEN = re.compile(r"<(script|style|head|template)\b.*?</\1>", re.DOTALL | re.IGNORECASE)

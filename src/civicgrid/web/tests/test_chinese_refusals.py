@@ -48,7 +48,7 @@ def test_the_scanner_finds_english_and_allows_codes():
     assert english_runs("服务器拒收：the file is 27021505 bytes; the limit is 10485760")
     assert english_runs("time limit '两天' is not a number followed by a unit")
     assert not english_runs("请使用 wgs84、gcj02 或 min_lon,min_lat；JPEG、PNG 或 WebP。")
-    assert not english_runs("CivicGrid · 2026-05-01T08:30:00+08:00 · 27.0 MB")
+    assert not english_runs("CivicGrid · 2026-05-01T08:30:00+08:00 · 27.0 MB · “notes.txt”")
 
 
 # ------------------------------------------------------------------------------ consoles

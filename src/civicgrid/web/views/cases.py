@@ -230,9 +230,11 @@ def case_act(request, case_id: int, action: str):
     except PhotoRejected as exc:
         messages.error(request, _("The photo was refused: %(reason)s") % {"reason": exc})
         keep_form(request, case.pk, form)
+        back = refused_back(request, back)
     except (CaseError, WorkflowError) as exc:
         messages.error(request, refusal_message(exc))
         keep_form(request, case.pk, form)
+        back = refused_back(request, back)
     else:
         messages.success(request, _("%(action)s: done.") % {"action": form.label})
     return redirect(back)
@@ -265,6 +267,16 @@ def kept_form(request, case_id: int) -> dict:
         return {}
     del session[KEPT_SESSION_KEY]
     return kept
+
+
+def refused_back(request, default: str) -> str:
+    """Return where a refused form goes: the page it was on (to fill it in again), if ours."""
+    referer = request.META.get("HTTP_REFERER")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return referer
+    return default
 
 
 def safe_next(request, default: str) -> str:

@@ -82,12 +82,56 @@ def throttled_body(seconds: int | None) -> dict:
     return body
 
 
+# What a value refused by the schema should have been, by pydantic's error type; the
+# schema's own English ``msg`` is for developers.
+VALIDATION_TEXT = {
+    "missing": gettext_lazy("This field is required."),
+    "int_parsing": gettext_lazy("Enter a whole number."),
+    "int_type": gettext_lazy("Enter a whole number."),
+    "int_from_float": gettext_lazy("Enter a whole number."),
+    "float_parsing": gettext_lazy("Enter a number."),
+    "float_type": gettext_lazy("Enter a number."),
+    "decimal_parsing": gettext_lazy("Enter a number."),
+    "finite_number": gettext_lazy("Enter a finite number."),
+    "bool_parsing": gettext_lazy("Enter true or false."),
+    "bool_type": gettext_lazy("Enter true or false."),
+    "string_type": gettext_lazy("Enter text."),
+    "string_too_long": gettext_lazy("The text is too long."),
+    "string_too_short": gettext_lazy("The text is too short."),
+    "too_long": gettext_lazy("There are too many items."),
+    "too_short": gettext_lazy("There are too few items."),
+    "list_type": gettext_lazy("Enter a list."),
+    "dict_type": gettext_lazy("Enter an object."),
+    "model_type": gettext_lazy("Enter an object."),
+    "datetime_parsing": gettext_lazy("Enter a date and time such as 2026-05-01T08:30:00+08:00."),
+    "datetime_from_date_parsing": gettext_lazy(
+        "Enter a date and time such as 2026-05-01T08:30:00+08:00."
+    ),
+    "date_parsing": gettext_lazy("Enter a date such as 2026-05-01."),
+    "date_from_datetime_parsing": gettext_lazy("Enter a date such as 2026-05-01."),
+    "literal_error": gettext_lazy("Choose one of the allowed values."),
+    "enum": gettext_lazy("Choose one of the allowed values."),
+    "greater_than": gettext_lazy("The value is too small."),
+    "greater_than_equal": gettext_lazy("The value is too small."),
+    "less_than": gettext_lazy("The value is too large."),
+    "less_than_equal": gettext_lazy("The value is too large."),
+    "extra_forbidden": gettext_lazy("This field is not expected."),
+    "json_invalid": gettext_lazy("The body is not valid JSON."),
+}
+
+
+def validation_text(item: dict) -> str:
+    """Return, in the reader's language, why the schema refused one value."""
+    text = VALIDATION_TEXT.get(item.get("type", ""))
+    return str(text) if text is not None else _("This value is not valid.")
+
+
 def _validation_fields(errors: list) -> dict:
     fields = {}
     for item in errors:
         loc = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path")]
         key = ".".join(loc) or "__all__"
-        fields.setdefault(key, item.get("msg", "invalid"))
+        fields.setdefault(key, validation_text(item))
     return fields
 
 
@@ -132,23 +176,38 @@ def install(api) -> None:
         return respond(request, 404, "not_found", _("Not found."))
 
     from civicgrid.cases.services.errors import CaseError
+    from civicgrid.common.refusals import refusal
+    from civicgrid.core.coords import CoordinateError
+    from civicgrid.core.timelimits import TimeLimitError
     from civicgrid.core.workflow import WorkflowError
 
     @api.exception_handler(CaseError)
     def on_case_error(request, exc: CaseError):
-        return respond(request, exc.status, exc.code, exc.message, exc.fields)
+        message, fields = refusal(exc)
+        return respond(request, exc.status, exc.code, message, fields)
 
     @api.exception_handler(WorkflowError)
     def on_workflow_error(request, exc: WorkflowError):
-        details = exc.as_dict()
-        fields = details.get("fields") or {}
+        # The same words the consoles show (``common.refusals``), by the error's code.
+        message, fields = refusal(exc)
         status = WORKFLOW_STATUS.get(exc.code, 422)
-        return respond(request, status, exc.code, exc.message, fields)
+        return respond(request, status, exc.code, message, fields)
+
+    @api.exception_handler(CoordinateError)
+    def on_coordinate_error(request, exc: CoordinateError):
+        message, _fields = refusal(exc)
+        return respond(request, 422, "bad_coordinates", message)
+
+    @api.exception_handler(TimeLimitError)
+    def on_time_limit_error(request, exc: TimeLimitError):
+        message, _fields = refusal(exc)
+        return respond(request, 422, "bad_time_limit", message)
 
     @api.exception_handler(HttpError)
     def on_http_error(request, exc: HttpError):
-        code, _message = status_error(exc.status_code)
-        return respond(request, exc.status_code, code, str(exc))
+        # Ninja's own texts ("Cannot parse request body") are English: say the status.
+        code, message = status_error(exc.status_code)
+        return respond(request, exc.status_code, code, message)
 
     @api.exception_handler(Throttled)
     def on_throttled(request, exc: Throttled):

@@ -4,6 +4,15 @@ from ninja import NinjaAPI
 
 from civicgrid.api import errors
 from civicgrid.api.auth import STAFF_AUTH
+from civicgrid.api.docs import document_request_bodies
+
+
+class CivicGridAPI(NinjaAPI):
+    """The NinjaAPI whose OpenAPI schema documents every request body."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        """Return the schema with every request body described (``api.docs``)."""
+        return document_request_bodies(super().get_openapi_schema(*args, **kwargs))
 
 
 def build_api() -> NinjaAPI:
@@ -14,7 +23,7 @@ def build_api() -> NinjaAPI:
     from civicgrid.org.api import auth_router, departments_router
     from civicgrid.places.api import router as places_router
 
-    api = NinjaAPI(
+    api = CivicGridAPI(
         title="CivicGrid API",
         version="1",
         description="数字化城市管理 — native JSON API. Errors are "

@@ -12,7 +12,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from civicgrid.api import throttling
 from civicgrid.api.auth import acting_user
-from civicgrid.api.errors import ApiError
+from civicgrid.api.errors import ApiError, validation_text
 from civicgrid.api.pagination import BoundedPageNumberPagination
 from civicgrid.api.types import DbId
 from civicgrid.cases.filters import filter_cases
@@ -50,16 +50,18 @@ def _report_in(request) -> ReportIn:
         try:
             payload = json.loads(request.body or b"{}")
         except json.JSONDecodeError as exc:
-            raise ApiError(400, "bad_json", f"the body is not valid JSON: {exc}") from exc
+            raise ApiError(400, "bad_json", _("The body is not valid JSON.")) from exc
     else:
         payload = {key: request.POST.get(key) for key in request.POST}
     if not isinstance(payload, dict):
-        raise ApiError(400, "bad_json", "the body must be a JSON object")
+        raise ApiError(400, "bad_json", _("The body must be a JSON object."))
     try:
         return ReportIn.model_validate(payload), payload
     except PydanticValidationError as exc:
-        fields = {".".join(map(str, e["loc"])) or "__all__": e["msg"] for e in exc.errors()}
-        raise ApiError(422, "validation_error", "The report is not valid.", fields) from exc
+        fields = {
+            ".".join(map(str, e["loc"])) or "__all__": validation_text(e) for e in exc.errors()
+        }
+        raise ApiError(422, "validation_error", _("The report is not valid."), fields) from exc
 
 
 @router.post(
@@ -73,7 +75,11 @@ def create_report(request):
     body, raw = _report_in(request)
     photos = request.FILES.getlist("photos") if request.FILES else []
     if len(photos) > MAX_PHOTOS:
-        raise ApiError(422, "too_many_photos", f"at most {MAX_PHOTOS} photos per report")
+        raise ApiError(
+            422,
+            "too_many_photos",
+            _("At most %(count)s photos per report.") % {"count": MAX_PHOTOS},
+        )
     data = ReportInput(**body.dict(), raw_payload={k: v for k, v in raw.items() if k != "photos"})
     result = submit_report(
         data, actor=request.user, photos=photos, api_key=getattr(request, "api_key", None)

@@ -14,14 +14,20 @@ def filter_cases(queryset, filters):
     """Apply a ``CaseFilter`` to ``queryset``; bad values give a 422."""
     if contains_nul(filters.code) or contains_nul(filters.state) or contains_nul(filters.bbox):
         raise ApiError(
-            422, "nul_character", _("Filters may not contain NUL characters."), {"code": "NUL"}
+            422,
+            "nul_character",
+            _("Filters may not contain NUL characters."),
+            {"code": _("contains a NUL character")},
         )
     if filters.state:
         states = [s.strip() for s in filters.state.split(",") if s.strip()]
         unknown = [s for s in states if s not in CaseState.values]
         if unknown:
             raise ApiError(
-                422, "validation_error", f"unknown state {unknown[0]!r}", {"state": "unknown"}
+                422,
+                "validation_error",
+                _("“%(state)s” is not a case state.") % {"state": unknown[0]},
+                {"state": _("Choose one of the case states.")},
             )
         queryset = queryset.filter(state__in=states)
     if filters.code:
@@ -44,8 +50,8 @@ def filter_cases(queryset, filters):
             raise ApiError(
                 422,
                 "validation_error",
-                "bbox is min_lon,min_lat,max_lon,max_lat",
-                {"bbox": "invalid"},
+                _("The area must be min_lon,min_lat,max_lon,max_lat."),
+                {"bbox": _("This value is not valid.")},
             ) from None
         queryset = queryset.filter(
             lon__gte=min_lon, lon__lte=max_lon, lat__gte=min_lat, lat__lte=max_lat

@@ -158,6 +158,9 @@ class CaseOut(CaseListOut):
     stage: str
     stage_due: datetime | None
     pending_extension: dict[str, Any] | None
+    pending_extension_label: str | None = Field(
+        None, description="the requested extension as every page says it, e.g. 两工作日"
+    )
     close_type: str
     closed_at: datetime | None
     urge_count: int

@@ -1,6 +1,7 @@
 """API handlers of the categories app."""
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from ninja import Router
 
 from civicgrid.api.errors import ApiError
@@ -20,7 +21,10 @@ def list_categories(request, kind: str | None = None):
     if kind:
         if kind not in CategoryKind.values:
             raise ApiError(
-                422, "validation_error", f"unknown kind {kind!r}", {"kind": "asset or incident"}
+                422,
+                "validation_error",
+                _("“%(kind)s” is not a kind of category.") % {"kind": kind},
+                {"kind": _("Choose asset or incident.")},
             )
         queryset = queryset.filter(kind=kind)
     return list(queryset)

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class FilingConditionOut(Schema):
@@ -15,6 +15,11 @@ class FilingConditionOut(Schema):
     limit_amount: Decimal
     limit_unit: str
     limit_text: str
+    limit_label: str = Field(description="the limit as every page says it, e.g. 2工作日")
+
+    @staticmethod
+    def resolve_limit_label(obj) -> str:
+        return obj.time_limit.label_zh()
 
 
 class CategoryOut(Schema):

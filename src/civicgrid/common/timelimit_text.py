@@ -6,7 +6,22 @@ reaches a person goes through :func:`describe` so it reads in Chinese first.
 
 from django.utils.translation import gettext
 
-from civicgrid.core.timelimits import TimeLimitError
+from civicgrid.core.timelimits import TimeLimit, TimeLimitError
+
+
+def label(value) -> str | None:
+    """Return the one wording of a limit (``TimeLimit.label_zh``), for pages and the API.
+
+    ``value`` is a ``TimeLimit`` or its stored dict (``{"amount", "unit", …}``); None, or a
+    dict that is no limit, gives None.
+    """
+    if value is None:
+        return None
+    try:
+        limit = value if isinstance(value, TimeLimit) else TimeLimit.from_dict(value)
+    except (TimeLimitError, KeyError, TypeError, ValueError):
+        return None
+    return limit.label_zh()
 
 
 def describe(error: TimeLimitError) -> str:

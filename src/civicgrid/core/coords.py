@@ -73,7 +73,17 @@ CoordinateInput: TypeAlias = float | Sequence[float] | NDArray[np.floating]
 
 
 class CoordinateError(ValueError):
-    """Signal an unknown coordinate system or an unusable longitude/latitude."""
+    """Signal an unknown coordinate system or an unusable longitude/latitude.
+
+    ``code`` says which (``unknown_crs``, ``not_numbers``, ``shapes_differ``,
+    ``not_finite``, ``lon_range``, ``lat_range``) and ``params`` holds its values, so
+    the edges can say it in the reader's language; the message is for developers.
+    """
+
+    def __init__(self, message: str, code: str = "invalid", **params) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 def to_wgs84(lon: CoordinateInput, lat: CoordinateInput, crs: str):
@@ -117,28 +127,37 @@ def _validated(lon, lat, crs) -> tuple[FloatArray, FloatArray, bool]:
     """
     if not isinstance(crs, str) or crs not in CRS_VALUES:
         raise CoordinateError(
-            f"Unknown coordinate system {crs!r}; expected one of {', '.join(CRS_VALUES)}."
+            f"Unknown coordinate system {crs!r}; expected one of {', '.join(CRS_VALUES)}.",
+            "unknown_crs",
+            crs=str(crs),
         )
     try:
         lons = np.array(lon, dtype=np.float64)
         lats = np.array(lat, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise CoordinateError(f"Longitude and latitude must be numbers: {exc}") from exc
+        raise CoordinateError(
+            f"Longitude and latitude must be numbers: {exc}", "not_numbers"
+        ) from exc
     if lons.shape != lats.shape:
         raise CoordinateError(
-            f"Longitude and latitude shapes differ: {lons.shape} vs {lats.shape}."
+            f"Longitude and latitude shapes differ: {lons.shape} vs {lats.shape}.",
+            "shapes_differ",
         )
     if not (np.isfinite(lons).all() and np.isfinite(lats).all()):
-        raise CoordinateError("Longitude and latitude must be finite numbers (no NaN or inf).")
+        raise CoordinateError(
+            "Longitude and latitude must be finite numbers (no NaN or inf).", "not_finite"
+        )
     if lons.size and (lons.min() < -180.0 or lons.max() > 180.0):
         raise CoordinateError(
             f"Longitude out of range [-180, 180] (got {_worst(lons, 180.0)}); "
-            "were longitude and latitude swapped?"
+            "were longitude and latitude swapped?",
+            "lon_range",
         )
     if lats.size and (lats.min() < -90.0 or lats.max() > 90.0):
         raise CoordinateError(
             f"Latitude out of range [-90, 90] (got {_worst(lats, 90.0)}); "
-            "were longitude and latitude swapped?"
+            "were longitude and latitude swapped?",
+            "lat_range",
         )
     return lons, lats, lons.ndim == 0
 

@@ -60,10 +60,10 @@ def issue_user_token(request, username: str, password: str) -> tuple[ApiKey, str
     """
     if contains_nul(username) or contains_nul(password):
         # No user has a NUL in their name, and PostgreSQL cannot even search for one.
-        raise LoginFailed("Unknown username or wrong password.")
+        raise LoginFailed(_("Unknown username or wrong password."))
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
-        raise LoginFailed("Unknown username or wrong password.")
+        raise LoginFailed(_("Unknown username or wrong password."))
     days = settings.CIVICGRID["API_TOKEN_DAYS"]
     with transaction.atomic():
         get_user_model().objects.select_for_update().filter(pk=user.pk).first()

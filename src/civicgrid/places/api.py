@@ -4,6 +4,7 @@ from ninja import Query, Router
 
 from civicgrid.api import throttling
 from civicgrid.api.errors import ApiError
+from civicgrid.common.refusals import coordinate_message
 from civicgrid.core.coords import CoordinateError
 from civicgrid.places.schemas import LocateBatchIn, LocateBatchOut, LocateQuery, LocationOut
 from civicgrid.places.services import OutsideCity, locate, locate_many
@@ -25,7 +26,7 @@ def locate_point(request, query: Query[LocateQuery]):
     except OutsideCity as exc:
         raise ApiError(422, "outside_city", str(exc)) from exc
     except CoordinateError as exc:
-        raise ApiError(422, "bad_coordinates", str(exc)) from exc
+        raise ApiError(422, "bad_coordinates", coordinate_message(exc)) from exc
 
 
 @router.post(
@@ -42,5 +43,5 @@ def locate_points(request, body: LocateBatchIn):
     try:
         results = locate_many(lons, lats, body.crs)
     except CoordinateError as exc:
-        raise ApiError(422, "bad_coordinates", str(exc)) from exc
+        raise ApiError(422, "bad_coordinates", coordinate_message(exc)) from exc
     return {"results": results, "outside": sum(r is None for r in results)}

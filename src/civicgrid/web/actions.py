@@ -147,7 +147,12 @@ def fields_from_post(form: ActionForm, post) -> dict:
             continue
         value = post.get(name, "").strip()
         if name in ID_FIELDS and value and not (value.isdigit() and len(value) <= 18):
-            raise CaseInvalid(f"{name} is not a valid choice", {name: "invalid"}, "invalid_field")
+            message = _("Choose one of the offered values.")
+            raise CaseInvalid(
+                _("Please correct: %(fields)s.") % {"fields": LABELS[name]},
+                {name: message},
+                "invalid_field",
+            )
         if name == "confirm_no_handler":
             if value:
                 fields[name] = value in ("1", "on", "true")

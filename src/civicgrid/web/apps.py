@@ -10,3 +10,6 @@ class WebConfig(AppConfig):
 
     def ready(self):
         from civicgrid.web import checks  # noqa: F401  (registers the production checks)
+        from civicgrid.web.adminsite import brand_admin
+
+        brand_admin()

@@ -122,8 +122,8 @@ def _file(ctx: EffectContext) -> None:
         )
     except (FilingCondition.DoesNotExist, TypeError, ValueError):
         raise CaseInvalid(
-            "the filing condition does not belong to the category",
-            {"filing_condition": "not a condition of this category"},
+            _("The filing condition does not belong to the category."),
+            {"filing_condition": _("Not a condition of this category.")},
         ) from None
     case.category = category
     case.filing_condition = condition
@@ -155,7 +155,10 @@ def _dispatch(ctx: EffectContext) -> None:
     case = ctx.case
     department = _transitions._department(ctx.fields["department"], case)
     if case.handling_limit is None:
-        raise CaseInvalid("file the case before dispatching it", {"department": "not filed"})
+        raise CaseInvalid(
+            _("File the case before dispatching it."),
+            {"department": _("The case is not filed yet.")},
+        )
     unstaffed = not staffing.has_active_handler(department)
     if unstaffed and ctx.fields.get(staffing.CONFIRM_FIELD) not in (True, "1", "true", "on"):
         # A case sent where nobody can log in to handle it would dead-end unseen.
@@ -165,7 +168,7 @@ def _dispatch(ctx: EffectContext) -> None:
                 "Choose another department, or confirm with confirm_no_handler."
             )
             % {"department": department.name},
-            {staffing.CONFIRM_FIELD: "required: the department has no active handler"},
+            {staffing.CONFIRM_FIELD: _("Confirm: the department has no active handler.")},
             "no_active_handler",
         )
     case.department = department
@@ -318,7 +321,9 @@ def _report(value):
     try:
         return Report.objects.get(pk=int(value))
     except (Report.DoesNotExist, TypeError, ValueError, OverflowError):
-        raise CaseInvalid(f"unknown report {value!r}", {"report": "unknown report"}) from None
+        raise CaseInvalid(
+            _("The report is not known."), {"report": _("No such report.")}
+        ) from None
 
 
 def _report_case(fields: Mapping) -> list[int]:
@@ -344,12 +349,17 @@ def _merge(ctx: EffectContext) -> None:
     target = ctx.case
     report = _report(ctx.fields["report"])
     if report.case_id == target.pk:
-        raise CaseInvalid("the report already belongs to that case", {"case": "same case"})
+        raise CaseInvalid(
+            _("The report already belongs to that case."), {"case": _("This is the same case.")}
+        )
     own = ctx.locked.get(report.case_id)
     if own is None:  # the report moved between the look-up and the lock
-        raise CaseConflict("the report was moved meanwhile; reload it")
+        raise CaseConflict(_("The report was moved meanwhile; reload the page."))
     if ctx.actor is not None and not visible_cases(ctx.actor).filter(pk=own.pk).exists():
-        raise CaseInvalid("both cases must be visible to you", {"case": "not visible"})
+        raise CaseInvalid(
+            _("Both cases must be visible to you."),
+            {"case": _("This case is not visible to you.")},
+        )
     # Re-checked on the locked row: the own case may have moved since the caller looked.
     void_own = own.reports.count() == 1 and own.state in _VOID_WHEN_EMPTIED
     if void_own:
@@ -373,7 +383,10 @@ def _confirm_not_duplicate(ctx: EffectContext) -> None:
     """Record that the case's report is a problem of its own, not the proposed duplicate."""
     report = _report(ctx.fields["report"])
     if report.case_id != ctx.case.pk:
-        raise CaseInvalid("the report does not belong to this case", {"report": "other case"})
+        raise CaseInvalid(
+            _("The report does not belong to this case."),
+            {"report": _("The report belongs to another case.")},
+        )
     proposed = report.duplicate_of_id
     report.duplicate_state = DuplicateState.REJECTED
     report.save(update_fields=["duplicate_state"])

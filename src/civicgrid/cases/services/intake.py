@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicgrid.assets.models import Asset
 from civicgrid.assets.services import nearest_assets
@@ -27,6 +28,7 @@ from civicgrid.cases.services.photos import PhotoRejected, check_uploads, store_
 from civicgrid.cases.services.transitions import act, refresh_deadlines
 from civicgrid.categories.models import Category
 from civicgrid.categories.services import UnknownCategory, resolve_category
+from civicgrid.common.refusals import coordinate_message, workflow_fields, workflow_message
 from civicgrid.core import workflow
 from civicgrid.core.coords import WGS84, CoordinateError, to_wgs84
 from civicgrid.core.spatial import haversine_m
@@ -70,16 +72,19 @@ class IntakeResult:
 
 def _check_channel(data: ReportInput, actor, api_key) -> None:
     if data.channel not in Channel.values:
-        raise CaseInvalid(f"unknown channel {data.channel!r}", {"channel": "unknown channel"})
+        raise CaseInvalid(
+            _("“%(channel)s” is not a channel.") % {"channel": data.channel},
+            {"channel": _("Choose one of the channels.")},
+        )
     roles = set(actor.roles) if getattr(actor, "is_authenticated", False) else set()
     # An application's key (Open311, integrations) may enter reports; a user's token is
     # judged by the user's roles, like their browser session.
     app_key = api_key is not None and getattr(api_key, "user_id", None) is None
     if data.channel == Channel.INSPECTOR:
         if RoleName.INSPECTOR not in roles:
-            raise CaseForbidden("only inspectors report on the inspector channel")
+            raise CaseForbidden(_("Only inspectors report on the inspector channel."))
     elif not (roles & (STAFF_ENTRY_ROLES | {RoleName.INSPECTOR, RoleName.LEADER}) or app_key):
-        raise CaseForbidden("you may not enter reports")
+        raise CaseForbidden(_("You may not enter reports."))
 
 
 def _category(value) -> Category | None:
@@ -87,15 +92,20 @@ def _category(value) -> Category | None:
         return None
     try:
         return resolve_category(value)
-    except UnknownCategory as exc:
-        raise CaseInvalid(str(exc), {"category": "unknown category"}) from None
+    except UnknownCategory:
+        raise CaseInvalid(
+            _("The category is not known."), {"category": _("Choose one of the categories.")}
+        ) from None
 
 
 def _asset(data: ReportInput, category: Category | None, lon: float, lat: float):
     if data.asset_code:
         asset = Asset.objects.filter(code=data.asset_code).first()
         if asset is None:
-            raise CaseInvalid(f"unknown asset {data.asset_code!r}", {"asset_code": "unknown"})
+            raise CaseInvalid(
+                _("There is no asset with the code “%(code)s”.") % {"code": data.asset_code},
+                {"asset_code": _("No asset has this code.")},
+            )
         return asset
     if category is None or category.kind != "asset":
         return None
@@ -164,18 +174,27 @@ def submit_report(data: ReportInput, actor=None, photos=(), api_key=None) -> Int
     idempotency_key = _idempotency_key(data)
     description = (data.description or "").strip()
     if not description:
-        raise CaseInvalid("describe the problem", {"description": "required"})
+        raise CaseInvalid(
+            _("Please describe the problem."), {"description": _("This field is required.")}
+        )
     if len(description) > 4000:
         raise CaseInvalid(
-            "description is longer than 4,000 characters", {"description": "too long"}
+            _("The description is longer than 4,000 characters."),
+            {"description": _("The text is too long.")},
         )
     try:
         lon, lat = to_wgs84(float(data.lon), float(data.lat), data.crs)
         where = locate(lon, lat)
-    except (CoordinateError, TypeError, ValueError) as exc:
-        raise CaseInvalid(str(exc), {"lon": "invalid", "lat": "invalid"}) from exc
+    except CoordinateError as exc:
+        message = coordinate_message(exc)
+        raise CaseInvalid(message, {"lon": message, "lat": message}) from exc
+    except (TypeError, ValueError) as exc:
+        message = _("Longitude and latitude must be numbers.")
+        raise CaseInvalid(message, {"lon": message, "lat": message}) from exc
     except OutsideCity as exc:
-        raise CaseInvalid(str(exc), {"lon": "outside the city"}, code="outside_city") from exc
+        raise CaseInvalid(
+            str(exc), {"lon": _("The point lies outside the city.")}, code="outside_city"
+        ) from exc
     category = _category(data.category)
     asset = _asset(data, category, lon, lat)
     at = transitions.now()
@@ -183,7 +202,10 @@ def submit_report(data: ReportInput, actor=None, photos=(), api_key=None) -> Int
     if timezone.is_naive(reported_at):
         reported_at = timezone.make_aware(reported_at)
     if reported_at > at + timedelta(minutes=5):
-        raise CaseInvalid("reported_at lies in the future", {"reported_at": "in the future"})
+        raise CaseInvalid(
+            _("The time of the report lies in the future."),
+            {"reported_at": _("This time lies in the future.")},
+        )
     duplicate_id = find_duplicate(category, lon, lat, at)
     place = {
         "lon": lon,
@@ -262,7 +284,11 @@ def submit_report(data: ReportInput, actor=None, photos=(), api_key=None) -> Int
             # instead of all of them (cheaper to build and to write).
             case.save(update_fields=_FIELDS_SET_AFTER_INSERT)
     except PhotoRejected as exc:
-        raise CaseInvalid(str(exc), {"photos": str(exc)}, code="bad_photo") from exc
+        raise CaseInvalid(
+            _("The photo was refused: %(reason)s") % {"reason": exc},
+            {"photos": str(exc)},
+            code="bad_photo",
+        ) from exc
     except IntegrityError:
         # A retry (or two racing retries) with a used idempotency key: the unique
         # constraint refused it and the transaction rolled back; answer with the first
@@ -279,7 +305,8 @@ def _idempotency_key(data: ReportInput) -> str:
     key = (data.idempotency_key or "").strip()
     if len(key) > 100:
         raise CaseInvalid(
-            "idempotency_key is longer than 100 characters", {"idempotency_key": "too long"}
+            _("The idempotency key is longer than 100 characters."),
+            {"idempotency_key": _("The text is too long.")},
         )
     return key
 
@@ -320,8 +347,8 @@ def _check_text(data: ReportInput) -> None:
     )
     if bad:
         raise CaseInvalid(
-            "text may not contain NUL characters",
-            dict.fromkeys(bad, "contains a NUL character"),
+            _("Text may not contain NUL characters."),
+            dict.fromkeys(bad, _("contains a NUL character")),
             code="nul_character",
         )
 
@@ -338,11 +365,11 @@ def _decide_duplicate(case_id: int, action: str, report: Report, actor) -> Repor
     try:
         act(case_id, action, actor, report=report.pk)
     except workflow.NotAllowedInState as exc:
-        raise CaseConflict(exc.message, code="invalid_state") from exc
+        raise CaseConflict(workflow_message(exc), code="invalid_state") from exc
     except workflow.RoleNotAllowed as exc:
-        raise CaseForbidden(exc.message) from exc
+        raise CaseForbidden(workflow_message(exc)) from exc
     except workflow.WorkflowError as exc:
-        raise CaseInvalid(exc.message, getattr(exc, "fields", None), code=exc.code) from exc
+        raise CaseInvalid(workflow_message(exc), workflow_fields(exc), code=exc.code) from exc
     report.refresh_from_db()
     return report
 
@@ -356,14 +383,19 @@ def merge_report(report: Report, target: Case, actor) -> Report:
     """
     roles = set(actor.roles)
     if not roles & {RoleName.OPERATOR, RoleName.SHIFT_LEAD}:
-        raise CaseForbidden("only operators and shift leads confirm duplicates")
+        raise CaseForbidden(_("Only operators and shift leads confirm duplicates."))
     visible = access.visible_cases(actor)
     if not visible.filter(pk__in=[report.case_id, target.pk]).count() == 2:
-        raise CaseInvalid("both cases must be visible to you", {"case": "not visible"})
+        raise CaseInvalid(
+            _("Both cases must be visible to you."),
+            {"case": _("This case is not visible to you.")},
+        )
     if target.pk == report.case_id:
-        raise CaseInvalid("the report already belongs to that case", {"case": "same case"})
+        raise CaseInvalid(
+            _("The report already belongs to that case."), {"case": _("This is the same case.")}
+        )
     if State(target.state) not in workflow.OPEN_STATES:
-        raise CaseConflict("the target case is closed or voided")
+        raise CaseConflict(_("The target case is closed or voided."))
     return _decide_duplicate(target.pk, Action.merge.value, report, actor)
 
 
@@ -392,5 +424,5 @@ def suggest_inspectors(case, limit: int = 5):
 def reject_duplicate(report: Report, actor) -> Report:
     """Record, through ``act``, that a proposed duplicate is a separate problem."""
     if not set(actor.roles) & {RoleName.OPERATOR, RoleName.SHIFT_LEAD}:
-        raise CaseForbidden("only operators and shift leads decide duplicates")
+        raise CaseForbidden(_("Only operators and shift leads decide duplicates."))
     return _decide_duplicate(report.case_id, Action.confirm_not_duplicate.value, report, actor)

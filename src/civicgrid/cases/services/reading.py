@@ -7,6 +7,7 @@ from civicgrid.cases.services import transitions
 from civicgrid.cases.services.calendar import work_calendar
 from civicgrid.cases.services.deadlines import progress, stage_limit
 from civicgrid.cases.services.transitions import _pauses, allowed_actions_for
+from civicgrid.common.timelimit_text import label
 
 
 def case_queryset(queryset):
@@ -49,6 +50,7 @@ def case_detail(case: Case, user) -> dict:
         street=case.street,
         district=case.district,
         deadline=deadline_of(case),
+        pending_extension_label=label(case.pending_extension),
         allowed_actions=allowed_actions_for(case, user),
         reports=list(case.reports.all()),
         events=list(case.events.all()),

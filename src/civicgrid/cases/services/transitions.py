@@ -13,6 +13,7 @@ from decimal import InvalidOperation
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import OperationalError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicgrid.cases.choices import CALLBACK_CHANNELS
 from civicgrid.cases.models import Case, Photo
@@ -29,6 +30,7 @@ from civicgrid.cases.services.events import append_event
 from civicgrid.cases.services.photos import check_attachable
 from civicgrid.categories.models import Category
 from civicgrid.categories.services import UnknownCategory, resolve_category
+from civicgrid.common.timelimit_text import describe
 from civicgrid.core import deadlines as core_deadlines
 from civicgrid.core import workflow
 from civicgrid.core.text import fields_with_nul
@@ -91,9 +93,15 @@ def _time_limit(value, field: str) -> TimeLimit:
             return TimeLimit.parse(value)
         if isinstance(value, dict):
             return TimeLimit.from_dict(value)
-    except (TimeLimitError, ValueError, InvalidOperation, TypeError, KeyError) as exc:
-        raise CaseInvalid(f"{field}: {exc}", {field: str(exc)}) from exc
-    raise CaseInvalid(f"{field} must be text like 2天 or an amount and unit", {field: "invalid"})
+    except TimeLimitError as exc:
+        # The same words wherever a person types a limit: consoles, phone and API.
+        reason = describe(exc)
+        raise CaseInvalid(reason, {field: reason}, code="bad_time_limit") from exc
+    except (ValueError, InvalidOperation, TypeError, KeyError) as exc:
+        reason = _("The time limit cannot be read.")
+        raise CaseInvalid(reason, {field: reason}, code="bad_time_limit") from exc
+    reason = _("Write the time limit as text such as 2天, 两天, 4小时 or 半天.")
+    raise CaseInvalid(reason, {field: reason}, code="bad_time_limit")
 
 
 def _department(value, case, field="department") -> Department:
@@ -102,8 +110,8 @@ def _department(value, case, field="department") -> Department:
         return access.dispatch_targets(case).get(pk=int(value))
     except (Department.DoesNotExist, TypeError, ValueError, OverflowError):
         raise CaseInvalid(
-            f"unknown department {value!r}, or not one of this case's district or the city",
-            {field: "not a department of this case's district or the city"},
+            _("Choose a department of this case's district or of the city."),
+            {field: _("Not a department of this case's district or of the city.")},
         ) from None
 
 
@@ -112,8 +120,8 @@ def _refuse_nul(fields: dict) -> None:
     bad = fields_with_nul(fields)
     if bad:
         raise CaseInvalid(
-            "text may not contain NUL characters",
-            dict.fromkeys(bad, "contains a NUL character"),
+            _("Text may not contain NUL characters."),
+            dict.fromkeys(bad, _("contains a NUL character")),
             code="nul_character",
         )
 
@@ -121,8 +129,10 @@ def _refuse_nul(fields: dict) -> None:
 def _category(value) -> Category:
     try:
         return resolve_category(value)
-    except UnknownCategory as exc:
-        raise CaseInvalid(str(exc), {"category": "unknown category"}) from None
+    except UnknownCategory:
+        raise CaseInvalid(
+            _("The category is not known."), {"category": _("Choose one of the categories.")}
+        ) from None
 
 
 def _inspector(value, case):
@@ -134,11 +144,13 @@ def _inspector(value, case):
     try:
         user = get_user_model().objects.get(pk=int(value), is_active=True)
     except (ObjectDoesNotExist, TypeError, ValueError, OverflowError):
-        raise CaseInvalid(f"unknown inspector {value!r}", {"inspector": "unknown"}) from None
+        raise CaseInvalid(
+            _("The inspector is not known."), {"inspector": _("Choose one of the inspectors.")}
+        ) from None
     if "inspector" not in user.roles or not visible_cases(user).filter(pk=case.pk).exists():
         raise CaseInvalid(
-            "that user is not an inspector of this case's district",
-            {"inspector": "not an inspector here"},
+            _("That user is not an inspector of this case's district."),
+            {"inspector": _("Not an inspector of this district.")},
         )
     return user
 
@@ -147,15 +159,19 @@ def _photos(case, ids, actor) -> list[Photo]:
     try:
         ids = [int(i) for i in ids]
     except (TypeError, ValueError):
-        raise CaseInvalid("photos must be photo ids", {"photos": "invalid ids"}) from None
+        raise CaseInvalid(
+            _("The photos must be given by their numbers."),
+            {"photos": _("This value is not valid.")},
+        ) from None
     photos = list(Photo.objects.filter(pk__in=ids, event__isnull=True))
     found = {p.pk for p in photos}
     bad = [i for i in ids if i not in found]
     foreign = [p.pk for p in photos if p.case_id not in (None, case.pk)]
     if bad or foreign:
         raise CaseInvalid(
-            f"photos not available for this case: {', '.join(map(str, bad + foreign))}",
-            {"photos": "unknown, already used, or of another case"},
+            _("These photos cannot be used for this case: %(ids)s.")
+            % {"ids": ", ".join(map(str, bad + foreign))},
+            {"photos": _("Unknown, already used, or of another case.")},
         )
     check_attachable(photos, actor)
     return photos
@@ -204,9 +220,11 @@ def _lock(case_id: int) -> Case:
             .get(pk=case_id)
         )
     except Case.DoesNotExist:
-        raise CaseNotFound("no such case") from None
+        raise CaseNotFound(_("There is no such case.")) from None
     except OperationalError as exc:  # lock not granted in time
-        raise CaseConflict("the case is being changed by someone else; retry") from exc
+        raise CaseConflict(
+            _("Someone else is changing the case right now; please try again.")
+        ) from exc
 
 
 def act(case: Case | int, action: str, actor, *, role: str | None = None,
@@ -234,7 +252,7 @@ def act(case: Case | int, action: str, actor, *, role: str | None = None,
 
     with transaction.atomic():
         if actor is not SYSTEM and not access.visible_cases(actor).filter(pk=case_id).exists():
-            raise CaseNotFound("no such case")
+            raise CaseNotFound(_("There is no such case."))
         # Every case the action touches is locked in ascending id order, so two actions
         # over the same pair of cases (crossing merges) queue instead of deadlocking.
         ids = sorted({case_id, *related_cases(transition.action, fields)})
@@ -242,11 +260,11 @@ def act(case: Case | int, action: str, actor, *, role: str | None = None,
         locked = locks[case_id]
         if expected_version is not None and expected_version != locked.version:
             raise CaseConflict(
-                f"the case is at version {locked.version}, not {expected_version}; reload it"
+                _("Someone else changed the case at the same moment; reload it and look again.")
             )
         decision = workflow.decide(facts_of(locked), transition.action, acting, fields)
         if actor is not SYSTEM and not access.in_department_scope(actor, locked, acting):
-            raise CaseForbidden("only the department the case is dispatched to may do this")
+            raise CaseForbidden(_("Only the department the case is dispatched to may do this."))
         at = now()
         calendar = work_calendar()
         step = Step()

@@ -423,7 +423,7 @@ def test_workflow_refusals_map_to_http_errors(api, city, condition, clock):
     case_id = new_case(api)
     # Wrong state.
     body = error_of(api("dispatcher").act(case_id, "dispatch", department=1), 409, "invalid_state")
-    assert "reported" in body["message"]
+    assert "已上报" in body["message"]  # the state, in the reader's language
     # Wrong role.
     error_of(
         api("inspector").act(case_id, "file", category=1, filing_condition=1), 403, "forbidden"
@@ -466,7 +466,7 @@ def test_expected_version_mismatch_is_a_conflict(api, city, condition, clock):
     case_id = new_case(api)
     version = api("operator").case(case_id)["version"]
     body = error_of(api("operator").act(case_id, "verify", version=version + 1), 409, "conflict")
-    assert "version" in body["message"]
+    assert "有人同时修改" in body["message"]
     assert api("operator").ok(case_id, "verify", version=version)["version"] == version + 1
     error_of(
         api("operator").act(case_id, "file", version=version, category=1, filing_condition=1),
@@ -805,7 +805,7 @@ def test_absurd_ids_and_limits_are_validation_errors(api, city, condition, clock
         api("handler").act(case_id, "request_extension", extension="9999999999天", reason="x"),
         422,
     )
-    assert "too long" in refused["message"]
+    assert "最多为" in refused["message"]
     assert api("handler").case(case_id)["pending_extension"] is None
 
 
@@ -827,5 +827,5 @@ def test_request_verification_assigns_an_inspector(api, city, condition, clock):
     refused = error_of(
         api("operator").act(case_id, "request_verification", inspector=other_district.pk), 422
     )
-    assert refused["fields"] == {"inspector": "not an inspector here"}
+    assert refused["fields"] == {"inspector": "不是本区的监督员。"}
     error_of(api("operator").act(case_id, "request_verification"), 422, "missing_fields")

@@ -264,5 +264,5 @@ def test_submitting_a_report_refuses_nul_text(city, clock):
             ReportInput(channel="hotline", lon=WEST[0], lat=WEST[1], description="a\x00b"),
             actor=city.user("operator"),
         )
-    assert refused.value.fields == {"description": "contains a NUL character"}
+    assert refused.value.fields == {"description": "包含空字符（NUL）"}
     assert not Report.objects.exists() and not Case.objects.exists()

@@ -158,6 +158,7 @@ def test_category_list_is_public_and_complete(client, first_load):
         "limit_amount",
         "limit_unit",
         "limit_text",
+        "limit_label",
     }
 
 

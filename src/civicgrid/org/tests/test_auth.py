@@ -81,7 +81,7 @@ def test_bad_credentials_are_401_json(client, staff_user, username, password):
     assert response.status_code == 401
     body = response.json()
     assert body["error"] == "invalid_credentials"
-    assert body["message"] == "Unknown username or wrong password."
+    assert body["message"] == "用户名不存在或密码错误。"
     assert not ApiKey.objects.exists()
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from django.db.models import Count, Max
+from django.utils.translation import gettext as _
 
 from civicgrid.common.cache import FingerprintCache, bump_version
 from civicgrid.core.coords import WGS84, to_wgs84
@@ -132,5 +133,8 @@ def locate(lon: float, lat: float, crs: str = WGS84) -> Location:
     """Locate one point, or raise ``OutsideCity``."""
     (location,) = locate_many([lon], [lat], crs)
     if location is None:
-        raise OutsideCity(f"point ({lon}, {lat}) [{crs}] is outside every unit grid cell")
+        raise OutsideCity(
+            _("The point (%(lon)s, %(lat)s) lies outside every unit grid cell of the city.")
+            % {"lon": round(float(lon), 6), "lat": round(float(lat), 6)}
+        )
     return location

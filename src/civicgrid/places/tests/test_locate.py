@@ -58,7 +58,7 @@ def test_point_outside_the_city_is_422_outside_city(client, city):
     assert response.status_code == 422
     body = response.json()
     assert body["error"] == "outside_city"
-    assert "outside every unit grid cell" in body["message"]
+    assert "不在本市任何单元网格内" in body["message"]
     assert body["fields"] == {}
 
 

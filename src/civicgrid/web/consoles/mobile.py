@@ -12,6 +12,7 @@ import hashlib
 import json
 from functools import lru_cache
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db.models import Count, Exists, F, OuterRef
 from django.http import HttpResponse
@@ -85,7 +86,16 @@ def _strings() -> dict:
         "discard": gettext_lazy("Discard"),
         "waiting": gettext_lazy("waiting"),
         "error": gettext_lazy("refused"),
+        "photo_type": gettext_lazy(
+            "“%(name)s” is not a JPEG, PNG or WebP photo; take the photo with the camera."
+        ),
+        "photo_size": gettext_lazy("The photo is %(size)s MB; at most %(limit)s MB are accepted."),
     }
+
+
+def _photo_limit() -> int:
+    """Return the largest photo accepted, in bytes (the phone checks before sending)."""
+    return settings.CIVICGRID["PHOTO_MAX_BYTES"]
 
 
 def _tasks(user):
@@ -139,6 +149,8 @@ def task(request, case_id: int):
     context["forms"] = [f for f in context["forms"] if f.action in TASK_ACTIONS]
     context["next"] = reverse("web:mobile")
     context["tab"] = "tasks"
+    context["strings"] = _strings()
+    context["photo_max_bytes"] = _photo_limit()
     return render(request, "web/mobile/task.html", context)
 
 
@@ -212,6 +224,7 @@ def new_report(request):
         "coarse_metres": COARSE_GPS_METRES,
         "api_url": "/api/v1/reports",
         "strings": _strings(),
+        "photo_max_bytes": _photo_limit(),
         "tab": "new",
     }
     return render(request, "web/mobile/new.html", context)

@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from pydantic import ValidationError as PydanticValidationError
 
@@ -26,11 +25,12 @@ from civicgrid.cases.services.photos import PhotoRejected, check_uploads, store_
 from civicgrid.cases.services.privacy import contact_for
 from civicgrid.cases.services.reading import case_queryset, deadline_of
 from civicgrid.categories.models import Category, FilingCondition
+from civicgrid.common.refusals import refusal
 from civicgrid.core.workflow import WorkflowError
 from civicgrid.org.models import Department
 from civicgrid.places.models import District, Street
 from civicgrid.web.access import role_required
-from civicgrid.web.actions import LABELS, action_forms, choices_for, fields_from_post
+from civicgrid.web.actions import action_forms, choices_for, fields_from_post
 from civicgrid.web.duplicates import duplicate_pairs, may_decide
 from civicgrid.web.maps import case_feature, display_point
 
@@ -203,6 +203,7 @@ def case_context(request, case) -> dict:
     for report in reports:
         report.contact = contact_for(request.user, report)
     return {
+        "kept": kept_form(request, case.pk),
         "case": case,
         "deadline": deadline_of(case),
         "events": list(case.events.all()),
@@ -258,11 +259,54 @@ def case_act(request, case_id: int, action: str):
             act(case.pk, action, request.user, expected_version=expected, **fields)
     except PhotoRejected as exc:
         messages.error(request, _("The photo was refused: %(reason)s") % {"reason": exc})
+        keep_form(request, case.pk, form)
+        back = refused_back(request, back)
     except (CaseError, WorkflowError) as exc:
         messages.error(request, refusal_message(exc))
+        keep_form(request, case.pk, form)
+        back = refused_back(request, back)
     else:
         messages.success(request, _("%(action)s: done.") % {"action": form.label})
     return redirect(back)
+
+
+KEPT_SESSION_KEY = "civicgrid_refused_form"
+
+
+def keep_form(request, case_id: int, form) -> None:
+    """Keep what the person typed into a refused form, to fill it in again on the next page.
+
+    Only the typed text (notes, reasons, an extension): choices are offered afresh and
+    files cannot be kept.
+    """
+    values = {
+        name: request.POST.get(name, "")[:4000]
+        for name in form.fields
+        if name in ("note", "reason", "extension")
+    }
+    request.session[KEPT_SESSION_KEY] = {"case": case_id, "action": form.action, "values": values}
+
+
+def kept_form(request, case_id: int) -> dict:
+    """Return (once) the refused form kept for ``case_id``: ``{"action", "values"}`` or {}."""
+    session = getattr(request, "session", None)
+    if session is None or KEPT_SESSION_KEY not in session:
+        return {}
+    kept = session.get(KEPT_SESSION_KEY) or {}
+    if kept.get("case") != case_id:
+        return {}
+    del session[KEPT_SESSION_KEY]
+    return kept
+
+
+def refused_back(request, default: str) -> str:
+    """Return where a refused form goes: the page it was on (to fill it in again), if ours."""
+    referer = request.META.get("HTTP_REFERER")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return referer
+    return default
 
 
 def safe_next(request, default: str) -> str:
@@ -279,30 +323,10 @@ def safe_next(request, default: str) -> str:
     return default
 
 
-# What a refused action tells the person at the console, by the error's code; the
-# services' own messages (English, precise) stay in the API and the logs.
-REFUSALS = {
-    "invalid_state": gettext_lazy("The case has moved on since this page was loaded; look again."),
-    "conflict": gettext_lazy("Someone else changed the case at the same moment; look again."),
-    "guard_failed": gettext_lazy("This cannot be done now: %(detail)s"),
-    "forbidden": gettext_lazy("Your role may not do this on this case."),
-    "missing_fields": gettext_lazy("Please fill in: %(detail)s"),
-    "invalid_field": gettext_lazy("Please correct: %(detail)s"),
-    "not_found": gettext_lazy("The case is no longer available to you."),
-}
-
-
 def refusal_message(exc) -> str:
-    """Return a refused action's message in the reader's language."""
-    code = getattr(exc, "code", "")
-    fields = getattr(exc, "fields", None) or {}
-    detail = ", ".join(str(LABELS.get(name, name)) for name in fields) or getattr(
-        exc, "message", str(exc)
-    )
-    template = REFUSALS.get(code)
-    if template is None:
-        return _("The action was refused: %(detail)s") % {"detail": getattr(exc, "message", exc)}
-    return str(template) % {"detail": detail}
+    """Return a refused action's message in the reader's language (the API's words too)."""
+    message, _fields = refusal(exc)
+    return message
 
 
 @role_required()

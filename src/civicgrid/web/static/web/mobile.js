@@ -79,6 +79,35 @@
   }
   window.cgMobile = { flush: flush, refreshQueue: refreshQueue };
 
+  /* ---- Photos are checked on the phone (type, size) before they are queued or sent ---- */
+  const PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp"];
+  function photoProblem(input) {
+    const limit = parseInt(input.dataset.maxBytes || "0", 10);
+    const files = Array.from(input.files || []);
+    for (let i = 0; i < files.length; i += 1) {
+      const file = files[i];
+      if (PHOTO_TYPES.indexOf(file.type) === -1) { return fmt(strings.photo_type, { name: file.name || "?" }); }
+      if (limit && file.size > limit) {
+        return fmt(strings.photo_size, { size: (file.size / 1048576).toFixed(1), limit: (limit / 1048576).toFixed(1) });
+      }
+    }
+    return "";
+  }
+  window.cgPhotoProblem = photoProblem;
+  // The check photo of a task: a refused file is cleared and the reason shown beside it.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("input[type=file][data-photo-check]").forEach(function (input) {
+      const note = document.createElement("p");
+      note.className = "m-error"; note.setAttribute("role", "alert"); note.hidden = true;
+      input.insertAdjacentElement("afterend", note);
+      input.addEventListener("change", function () {
+        const problem = photoProblem(input);
+        note.textContent = problem; note.hidden = !problem;
+        if (problem) { input.value = ""; }
+      });
+    });
+  });
+
   function askBackgroundSync() {
     if (!("serviceWorker" in navigator)) { return; }
     navigator.serviceWorker.ready.then(function (reg) {
@@ -283,6 +312,7 @@
     }
     function validate(upTo) {
       if (upTo >= 2 && !(photoInput.files && photoInput.files.length)) { show(1); return strings.need_photo; }
+      if (upTo >= 2 && photoProblem(photoInput)) { show(1); return photoProblem(photoInput); }
       if (upTo >= 3 && !(lonInput.value && latInput.value)) { show(2); return strings.need_place; }
       if (upTo >= 3 && !sourceInput.value) { show(2); return strings.need_confirm; }
       if (upTo >= 4 && !document.getElementById("report-description").value.trim()) { return strings.need_text; }
@@ -292,6 +322,8 @@
     photoInput.addEventListener("change", function () {
       const file = photoInput.files && photoInput.files[0];
       if (!file) { preview.hidden = true; return; }
+      const problem = photoProblem(photoInput);
+      if (problem) { photoInput.value = ""; preview.hidden = true; fail(problem); return; }
       preview.src = URL.createObjectURL(file); preview.hidden = false; fail("");
     });
     form.querySelectorAll("[data-next]").forEach(function (button) {

@@ -260,9 +260,12 @@ def test_staff_event_stream_reports_a_change(city, clock, fast_stream, username)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/event-stream")
     chunks = iter(response.streaming_content)
-    assert "event: hello" in next(chunks).decode()
-    desk.report(city)
-    assert next(chunks).decode().startswith(f"id: {live.latest_change()}\nevent: change\n")
+    try:
+        assert "event: hello" in next(chunks).decode()
+        desk.report(city)
+        assert next(chunks).decode().startswith(f"id: {live.latest_change()}\nevent: change\n")
+    finally:
+        response.close()  # end the stream's generator now, not at garbage collection
 
 
 def test_event_stream_needs_a_login(client, city):

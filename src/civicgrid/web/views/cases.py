@@ -3,6 +3,7 @@
 import csv
 import io
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import models, transaction
 from django.http import Http404, HttpResponse, StreamingHttpResponse
@@ -21,11 +22,19 @@ from civicgrid.cases.schemas import CaseFilter
 from civicgrid.cases.services import CaseError, act, allowed_actions_for
 from civicgrid.cases.services.access import visible_cases
 from civicgrid.cases.services.photos import PhotoRejected, check_uploads, store_photo
-from civicgrid.cases.services.reading import case_queryset, deadline_of
+from civicgrid.cases.services.reading import (
+    case_queryset,
+    current_holder,
+    deadline_of,
+    merged_duplicates,
+    reporter_of,
+    stage_history_of,
+)
 from civicgrid.categories.models import Category, FilingCondition
 from civicgrid.core.workflow import WorkflowError
 from civicgrid.org.models import Department
 from civicgrid.places.models import District, Street
+from civicgrid.web import casesheet
 from civicgrid.web.access import role_required
 from civicgrid.web.actions import LABELS, action_forms, choices_for, fields_from_post
 from civicgrid.web.maps import case_feature, display_point
@@ -176,11 +185,18 @@ def case_context(request, case) -> dict:
     """Return what the case page (and console side panels) render for ``case``."""
     allowed = allowed_actions_for(case, request.user)
     photos = list(case.photos.all())
+    events = list(case.events.all())
+    reports = list(case.reports.all())
+    for report in reports:
+        report.contact = reporter_of(report, request.user)
     return {
         "case": case,
         "deadline": deadline_of(case),
-        "events": list(case.events.all()),
-        "reports": list(case.reports.all()),
+        "events": events,
+        "reports": reports,
+        "stages": stage_history_of(events),
+        "holder": current_holder(case, events),
+        "merged": merged_duplicates(case, reports, events),
         "before_photos": [p for p in photos if p.kind == "report"],
         "after_photos": [p for p in photos if p.kind != "report"],
         "forms": action_forms(allowed),
@@ -194,14 +210,39 @@ def case_context(request, case) -> dict:
 @require_GET
 def case_page(request, case_id: int):
     """Show one case: timeline, photos, map, deadlines and the viewer's actions."""
-    case = get_object_or_404(
-        case_queryset(visible_cases(request.user)).select_related("department", "asset"),
-        pk=case_id,
-    )
+    case = _visible_case(request, case_id)
     template = (
         "web/cases/panel.html" if request.headers.get("HX-Request") else "web/cases/page.html"
     )
     return render(request, template, case_context(request, case))
+
+
+def _visible_case(request, case_id: int):
+    return get_object_or_404(
+        case_queryset(visible_cases(request.user)).select_related("department", "asset"),
+        pk=case_id,
+    )
+
+
+@role_required()
+@require_GET
+def case_sheet(request, case_id: int):
+    """Show the case sheet (案卷单) as a clean page made for printing."""
+    context = case_context(request, _visible_case(request, case_id))
+    context["sheet_rows"] = casesheet.sheet_rows(context)
+    context["printed_at"] = timezone.now()
+    return render(request, "web/cases/sheet.html", context)
+
+
+@role_required()
+@require_GET
+def case_sheet_pdf(request, case_id: int):
+    """Return the case sheet (案卷单) as a PDF, with the same restriction as the case page."""
+    case = _visible_case(request, case_id)
+    pdf = casesheet.sheet_pdf(case_context(request, case), settings.CIVICGRID["CITY_NAME"])
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="case-{case.code}.pdf"'
+    return response
 
 
 @role_required()

@@ -1,0 +1,99 @@
+"""The case page's deadlines, holder, reporter and duplicates, and the case sheet (HTML, PDF)."""
+
+import io
+
+from pypdf import PdfReader
+
+from civicgrid.cases.models import Report
+from civicgrid.cases.services import ReportInput, act, submit_report
+from civicgrid.cases.services.intake import merge_report
+from civicgrid.cases.services.reading import mask_name, mask_phone
+from civicgrid.web.tests import conftest_desk as desk
+
+demo_city = desk.demo_city
+city = desk.city
+clock = desk.clock
+_media_in_tmp = desk._media_in_tmp
+
+CALLER = ("王小明", "13812345678")
+
+
+def called_in(city, point=desk.WEST, text="路灯不亮，晚上很黑"):
+    """Return a hotline case with a named caller, entered by the operator."""
+    lon, lat = point
+    result = submit_report(
+        ReportInput(
+            channel="hotline",
+            lon=lon,
+            lat=lat,
+            description=text,
+            reporter_name=CALLER[0],
+            reporter_phone=CALLER[1],
+        ),
+        actor=city.user("operator"),
+    )
+    return result.case
+
+
+def test_masks_hide_all_but_the_ends():
+    """Names keep their first character, phones their first three and last four digits."""
+    assert mask_name("王小明") == "王**"
+    assert mask_name("王") == "王*"
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_phone("1234") == "****"
+
+
+def test_case_page_shows_each_stage_deadline_and_the_holder(city):
+    """The deadline table lists every step so far with its verdict; the holder is named."""
+    case = desk.dispatched(city)
+    page = city.client("dispatcher").get(f"/cases/{case.pk}/").content.decode()
+    assert 'class="stages"' in page
+    assert page.count('<tr class="stage-') == 3  # verify, dispatch, handle
+    assert "outcome-met" in page and "outcome-running" in page
+    department = case.department.name
+    assert f"{department}（" in page  # held by the department since the dispatch
+
+
+def test_caller_contact_is_full_for_the_desk_and_masked_for_others(city):
+    """Operators and dispatchers see the caller's name and phone; a handler sees them masked."""
+    case = called_in(city)
+    act(case.pk, "file", city.user("operator"), category=desk.a_condition().category_id,
+        filing_condition=desk.a_condition().pk)  # fmt: skip
+    act(case.pk, "dispatch", city.user("dispatcher"), department=city.departments["SZGY"])
+    for user in ("operator", "dispatcher"):
+        page = city.client(user).get(f"/cases/{case.pk}/").content.decode()
+        assert CALLER[0] in page and CALLER[1] in page, user
+    client = city.client("handler")  # the demo handler works for SZGY
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert CALLER[1] not in page and CALLER[0] not in page
+    assert "138****5678" in page and "王**" in page
+
+
+def test_merged_duplicates_are_listed_with_the_case_they_came_from(city):
+    """A confirmed duplicate shows on the target case with its merge and former case."""
+    target = desk.report(city, desk.WEST, text="井盖缺失")
+    duplicate = desk.report(city, desk.WEST, text="同一处井盖缺失")
+    report = Report.objects.get(case=duplicate)
+    merge_report(report, target, city.user("operator"))
+    page = city.client("operator").get(f"/cases/{target.pk}/").content.decode()
+    assert 'class="merged"' in page
+    assert f"#{report.pk}" in page and duplicate.code in page
+
+
+def test_case_sheet_page_and_pdf_carry_the_case(city):
+    """The printable sheet and its PDF hold the number and description, visible cases only."""
+    case = called_in(city, text="路灯不亮，晚上很黑")
+    client = city.client("operator")
+    page = client.get(f"/cases/{case.pk}/sheet/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert case.code in html and "路灯不亮" in html and "sheet.css" in html
+    response = client.get(f"/cases/{case.pk}/sheet.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert case.code in text
+    assert "路灯不亮" in text
+    east = desk.report(city, desk.EAST)
+    other = city.client("district_dispatcher")
+    assert other.get(f"/cases/{east.pk}/sheet/").status_code == 404
+    assert other.get(f"/cases/{east.pk}/sheet.pdf").status_code == 404

@@ -68,7 +68,7 @@ def sheet_rows(context: dict) -> list[tuple[str, str]]:
         (_("Held by"), _holder_text(context["holder"])),
         (_("Handling due"), _when(case.handling_due)),
         (_("Closed at"), _when(case.closed_at)),
-        (_("Reports"), "；".join(reporters) or "—"),
+        (_("Reports and reporters"), "；".join(reporters) or "—"),
         (_("Duplicates merged into this case"), "；".join(merged) or "—"),
     ]
 

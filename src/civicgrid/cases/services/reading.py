@@ -63,6 +63,25 @@ def case_detail(case: Case, user) -> dict:
     return data
 
 
+def on_time(case: Case, at) -> bool | None:
+    """Return whether ``case`` kept its handling deadline: True, False, or None (not yet).
+
+    Late once a resolution came after the handling due time (or the sweep
+    marked the handling overdue); on time when it was closed without that;
+    late too while an open case sits past its running due time. Voided cases
+    and open cases still in time have no verdict.
+    """
+    if case.handling_overdue:
+        return False
+    if case.state == "closed":
+        return True
+    if case.state == "voided":
+        return None
+    if case.current_due is not None and case.current_due < at:
+        return False
+    return None
+
+
 # ------------------------------------------------------------------ the case page
 
 #: Roles that see a citizen reporter's name and phone in full; everyone else sees them masked.

@@ -97,3 +97,54 @@ def test_case_sheet_page_and_pdf_carry_the_case(city):
     other = city.client("district_dispatcher")
     assert other.get(f"/cases/{east.pk}/sheet/").status_code == 404
     assert other.get(f"/cases/{east.pk}/sheet.pdf").status_code == 404
+
+
+def test_exports_have_chinese_headers_typed_dates_and_the_verdict(city):
+    """Both exports name columns in Chinese; XLSX times are local date cells; CSV has a BOM."""
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    case = desk.dispatched(city)
+    client = city.client("dispatcher")
+    response = client.get("/cases/export.csv", {"code": case.code})
+    raw = b"".join(response.streaming_content)
+    assert raw.startswith("\ufeff".encode())
+    lines = raw.decode("utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    for title in ("案卷编号", "大类", "小类", "问题描述", "地址", "社区", "处置时限", "是否按期"):
+        assert title in header, title
+    assert case.description in lines[1]
+    book = load_workbook(io.BytesIO(client.get("/cases/export.xlsx", {"code": case.code}).content))
+    sheet = book.active
+    titles = [c.value for c in sheet[1]]
+    row = dict(zip(titles, [c for c in sheet[2]], strict=True))
+    created = row["上报时间"]
+    assert isinstance(created.value, dt.datetime) and created.value.tzinfo is None
+    assert created.number_format == "yyyy-mm-dd hh:mm"
+    from django.utils import timezone
+
+    local = timezone.localtime(case.created_at).replace(tzinfo=None, second=0, microsecond=0)
+    assert created.value.replace(second=0, microsecond=0) == local
+    assert isinstance(row["立案时间"].value, dt.datetime)
+    assert isinstance(row["处置时限"].value, dt.datetime)
+    assert row["社区"].value == case.community.name
+
+
+def test_on_time_verdict():
+    """Late once handled late or past due while open; on time when closed without that."""
+    from datetime import UTC, datetime, timedelta
+    from types import SimpleNamespace
+
+    from civicgrid.cases.services.reading import on_time
+
+    now = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
+    def case(state, overdue=False, due=None):
+        return SimpleNamespace(state=state, handling_overdue=overdue, current_due=due)
+
+    assert on_time(case("closed"), now) is True
+    assert on_time(case("closed", overdue=True), now) is False
+    assert on_time(case("dispatched", due=now - timedelta(minutes=1)), now) is False
+    assert on_time(case("dispatched", due=now + timedelta(minutes=1)), now) is None
+    assert on_time(case("voided"), now) is None

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import itertools
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from pydantic import ValidationError as PydanticValidationError
 
@@ -19,7 +20,8 @@ from civicgrid.api.errors import ApiError
 from civicgrid.cases.choices import CaseState
 from civicgrid.cases.filters import filter_cases
 from civicgrid.cases.schemas import CaseFilter
-from civicgrid.cases.services import CaseError, act, allowed_actions_for
+from civicgrid.cases.models import CaseEvent
+from civicgrid.cases.services import CaseError, act, allowed_actions_for, transitions
 from civicgrid.cases.services.access import visible_cases
 from civicgrid.cases.services.photos import PhotoRejected, check_uploads, store_photo
 from civicgrid.cases.services.reading import (
@@ -27,6 +29,7 @@ from civicgrid.cases.services.reading import (
     current_holder,
     deadline_of,
     merged_duplicates,
+    on_time,
     reporter_of,
     stage_history_of,
 )
@@ -41,19 +44,30 @@ from civicgrid.web.maps import case_feature, display_point
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
+#: The export's columns: key and header (Chinese in a Chinese session, as everywhere).
 EXPORT_COLUMNS = (
-    ("code", _("Case number")),
-    ("state", _("State")),
-    ("category", _("Category")),
-    ("district", _("District")),
-    ("street", _("Street")),
-    ("grid_cell", _("Unit grid cell")),
-    ("department", _("Department")),
-    ("channel", _("Channel")),
-    ("created_at", _("Reported at")),
-    ("due", _("Due")),
-    ("overdue", _("Overdue")),
+    ("code", pgettext_lazy("export column", "Case number")),
+    ("state", pgettext_lazy("export column", "State")),
+    ("major", pgettext_lazy("export column", "Major class")),
+    ("category", pgettext_lazy("export column", "Minor class")),
+    ("description", pgettext_lazy("export column", "Description")),
+    ("address", pgettext_lazy("export column", "Address")),
+    ("district", pgettext_lazy("export column", "District")),
+    ("street", pgettext_lazy("export column", "Street")),
+    ("community", pgettext_lazy("export column", "Community")),
+    ("grid_cell", pgettext_lazy("export column", "Grid cell")),
+    ("department", pgettext_lazy("export column", "Handling department")),
+    ("channel", pgettext_lazy("export column", "Channel")),
+    ("created_at", pgettext_lazy("export column", "Reported at")),
+    ("filed_at", pgettext_lazy("export column", "Filed at")),
+    ("handling_due", pgettext_lazy("export column", "Handling due")),
+    ("closed_at", pgettext_lazy("export column", "Closed at")),
+    ("due", pgettext_lazy("export column", "Current step due")),
+    ("on_time", pgettext_lazy("export column", "On time")),
 )
+#: Columns that hold a time: typed date cells in XLSX, local text in CSV.
+EXPORT_TIMES = frozenset({"created_at", "filed_at", "handling_due", "closed_at", "due"})
+XLSX_TIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 
 def filtered_cases(request):
@@ -119,25 +133,64 @@ def place_choices(user) -> dict:
 
 
 def _export_rows(queryset):
-    now = timezone.now()
-    for case in _list_queryset(queryset)[:EXPORT_LIMIT].iterator(chunk_size=2000):
+    """Yield each exported case as a list of values (times as aware datetimes or None)."""
+    now = transitions.now()
+    filed = CaseEvent.objects.filter(case=models.OuterRef("pk"), action="file").order_by("seq")
+    queryset = _list_queryset(queryset).annotate(filed_at=models.Subquery(filed.values("at")[:1]))
+    yes, no = _("yes"), _("no")
+    for case in queryset[:EXPORT_LIMIT].iterator(chunk_size=2000):
+        verdict = on_time(case, now)
         yield [
             case.code,
             case.get_state_display(),
+            case.category.major_name if case.category_id else "",
             case.category.name if case.category_id else "",
+            case.description,
+            case.address,
             case.district.name,
             case.street.name,
+            case.community.name,
             case.grid_cell.code,
             case.department.name if case.department_id else "",
             case.get_origin_channel_display(),
-            timezone.localtime(case.created_at).strftime("%Y-%m-%d %H:%M"),
-            timezone.localtime(case.current_due).strftime("%Y-%m-%d %H:%M")
-            if case.current_due
-            else "",
-            _("yes")
-            if case.handling_overdue or (case.current_due and case.current_due < now)
-            else "",
+            case.created_at,
+            case.filed_at,
+            case.handling_due,
+            case.closed_at,
+            case.current_due,
+            "" if verdict is None else (yes if verdict else no),
         ]
+
+
+def _local_text(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _csv_rows(queryset):
+    times = [key in EXPORT_TIMES for key, _label in EXPORT_COLUMNS]
+    for row in _export_rows(queryset):
+        yield [_local_text(v) if is_time else v for v, is_time in zip(row, times, strict=True)]
+
+
+def _xlsx_rows(sheet, queryset):
+    """Yield rows for openpyxl's write-only sheet; times become local, formatted date cells.
+
+    Excel has no time zones: the cells hold the wall-clock time of
+    ``TIME_ZONE`` (Asia/Shanghai), which is what the pages show.
+    """
+    from openpyxl.cell import WriteOnlyCell
+
+    times = [key in EXPORT_TIMES for key, _label in EXPORT_COLUMNS]
+    for row in _export_rows(queryset):
+        cells = []
+        for value, is_time in zip(row, times, strict=True):
+            if is_time and value is not None:
+                cell = WriteOnlyCell(sheet, value=timezone.localtime(value).replace(tzinfo=None))
+                cell.number_format = XLSX_TIME_FORMAT
+                cells.append(cell)
+            else:
+                cells.append(value)
+        yield cells
 
 
 class _Echo:
@@ -155,7 +208,8 @@ def case_export(request, fmt: str):
     if fmt == "csv":
         writer = csv.writer(_Echo())
         # A BOM so that spreadsheet programs read the Chinese text as UTF-8.
-        lines = (writer.writerow(row) for row in [header, *_export_rows(queryset)])
+        rows = itertools.chain([header], _csv_rows(queryset))
+        lines = (writer.writerow(row) for row in rows)
         response = StreamingHttpResponse(
             ("\ufeff" if i == 0 else "") + line for i, line in enumerate(lines)
         )
@@ -167,8 +221,9 @@ def case_export(request, fmt: str):
 
         book = Workbook(write_only=True)
         sheet = book.create_sheet("cases")
+        sheet.freeze_panes = "A2"
         sheet.append(header)
-        for row in _export_rows(queryset):
+        for row in _xlsx_rows(sheet, queryset):
             sheet.append(row)
         buffer = io.BytesIO()
         book.save(buffer)

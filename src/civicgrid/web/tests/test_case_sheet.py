@@ -118,7 +118,7 @@ def test_exports_have_chinese_headers_typed_dates_and_the_verdict(city):
     book = load_workbook(io.BytesIO(client.get("/cases/export.xlsx", {"code": case.code}).content))
     sheet = book.active
     titles = [c.value for c in sheet[1]]
-    row = dict(zip(titles, [c for c in sheet[2]], strict=True))
+    row = dict(zip(titles, list(sheet[2]), strict=True))
     created = row["上报时间"]
     assert isinstance(created.value, dt.datetime) and created.value.tzinfo is None
     assert created.number_format == "yyyy-mm-dd hh:mm"

@@ -19,8 +19,8 @@ from pydantic import ValidationError as PydanticValidationError
 from civicgrid.api.errors import ApiError
 from civicgrid.cases.choices import CaseState
 from civicgrid.cases.filters import filter_cases
-from civicgrid.cases.schemas import CaseFilter
 from civicgrid.cases.models import CaseEvent
+from civicgrid.cases.schemas import CaseFilter
 from civicgrid.cases.services import CaseError, act, allowed_actions_for, transitions
 from civicgrid.cases.services.access import visible_cases
 from civicgrid.cases.services.photos import PhotoRejected, check_uploads, store_photo

@@ -91,11 +91,11 @@ def filter_options(user) -> dict:
     }
 
 
-def list_rows(queryset, user, limit: int = ROW_LIMIT) -> list:
-    """Return the first ``limit`` cases with names, deadline and the user's actions attached."""
+def list_rows(queryset, user, limit: int = ROW_LIMIT, start: int = 0) -> list:
+    """Return ``limit`` cases from ``start`` with names, deadline and the user's actions."""
     rows = list(
         queryset.with_places("category", "category_guess", "department", "suggested_department")[
-            :limit
+            start : start + limit
         ]
     )
     for case in rows:

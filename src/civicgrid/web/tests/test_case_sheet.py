@@ -148,3 +148,54 @@ def test_on_time_verdict():
     assert on_time(case("dispatched", due=now - timedelta(minutes=1)), now) is False
     assert on_time(case("dispatched", due=now + timedelta(minutes=1)), now) is None
     assert on_time(case("voided"), now) is None
+
+
+def test_page_numbers_are_bounded():
+    """Bad page numbers give page 1; big ones stop at the last page."""
+    from civicgrid.web.paging import MAX_PAGE, page_number
+
+    assert page_number(None) == 1
+    assert page_number("x") == 1
+    assert page_number("0") == 1
+    assert page_number("3", last=2) == 2
+    assert page_number("99999999999") == 1
+    assert page_number("999999") == MAX_PAGE
+
+
+def test_console_lists_page_past_one_screen(city, monkeypatch):
+    """Worklist, dispatch lists, phone tasks and /cases/ reach every case through pages."""
+    from civicgrid.web.consoles import dispatch, mobile, worklist
+    from civicgrid.web.views import cases as case_views
+
+    monkeypatch.setattr(worklist, "ROWS_SHOWN", 1)
+    monkeypatch.setattr(dispatch, "LIMITS", {"to_dispatch": 1})
+    monkeypatch.setattr(mobile, "TASK_LIMIT", 1)
+    monkeypatch.setattr(case_views, "PAGE_SIZE", 1)
+    first, second = desk.dispatched(city), desk.dispatched(city)
+    filed = [desk.filed(city), desk.filed(city)]
+
+    handler = city.client("handler")
+    seen = set()
+    for page in ("1", "2"):
+        response = handler.get("/worklist/", {"page": page})
+        seen |= {row["case"].pk for row in response.context["rows"]}
+        assert len(response.context["rows"]) == 1
+    assert {first.pk, second.pk} <= seen
+    assert 'rel="next"' in handler.get("/worklist/").content.decode()
+
+    dispatcher = city.client("dispatcher")
+    one = dispatcher.get("/dispatch/").context
+    two = dispatcher.get("/dispatch/", {"page": "2"}).context
+    listed = {c.pk for c in one["lists"]["to_dispatch"]} | {
+        c.pk for c in two["lists"]["to_dispatch"]
+    }
+    assert {c.pk for c in filed} <= listed
+    assert one["pagers"]["to_dispatch"].has_next and one["counts"]["to_dispatch"] >= 2
+
+    inspector = city.client("inspector").get("/m/", {"check_page": "x", "verify_page": "7"})
+    assert inspector.status_code == 200
+    assert inspector.context["verify_pager"].number == 7 and not inspector.context["verify_tasks"]
+
+    operator = city.client("operator")
+    last = operator.get("/cases/", {"page": "999999"}).context
+    assert last["page"] == last["total"] and len(last["rows"]) == 1

@@ -37,7 +37,7 @@ from civicgrid.categories.models import Category, FilingCondition
 from civicgrid.core.workflow import WorkflowError
 from civicgrid.org.models import Department
 from civicgrid.places.models import District, Street
-from civicgrid.web import casesheet
+from civicgrid.web import casesheet, paging
 from civicgrid.web.access import role_required
 from civicgrid.web.actions import LABELS, action_forms, choices_for, fields_from_post
 from civicgrid.web.maps import case_feature, display_point
@@ -92,9 +92,9 @@ def _list_queryset(queryset):
 def case_list(request):
     """List the cases the user may see, filtered; export links keep the filters."""
     queryset, params, error = filtered_cases(request)
-    page_text = request.GET.get("page", "1")
-    page_number = max(int(page_text), 1) if page_text.isdigit() and len(page_text) < 7 else 1
     total = queryset.count()
+    # Past the last page shows the last page: no address makes the database skip more rows.
+    page_number = paging.page_number(request.GET.get("page"), last=-(-total // PAGE_SIZE))
     start = (page_number - 1) * PAGE_SIZE
     rows = list(_list_queryset(queryset)[start : start + PAGE_SIZE])
     query = request.GET.copy()

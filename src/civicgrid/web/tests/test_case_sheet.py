@@ -199,3 +199,18 @@ def test_console_lists_page_past_one_screen(city, monkeypatch):
     operator = city.client("operator")
     last = operator.get("/cases/", {"page": "999999"}).context
     assert last["page"] == last["total"] and len(last["rows"]) == 1
+
+
+def test_later_pages_keep_the_list_order(city, monkeypatch):
+    """Pages read by id after the first come out in the list's order, without gaps."""
+    from civicgrid.web.views import cases as case_views
+
+    for _ in range(3):
+        desk.report(city, desk.WEST)
+    client = city.client("operator")
+    whole = [c.pk for c in client.get("/cases/").context["rows"]]
+    monkeypatch.setattr(case_views, "PAGE_SIZE", 2)
+    paged = []
+    for page in range(1, len(whole) // 2 + 2):
+        paged += [c.pk for c in client.get("/cases/", {"page": page}).context["rows"]]
+    assert paged == whole

@@ -96,7 +96,7 @@ def case_list(request):
     # Past the last page shows the last page: no address makes the database skip more rows.
     page_number = paging.page_number(request.GET.get("page"), last=-(-total // PAGE_SIZE))
     start = (page_number - 1) * PAGE_SIZE
-    rows = list(_list_queryset(queryset)[start : start + PAGE_SIZE])
+    rows = paging.window(_list_queryset(queryset), start, PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     context = {

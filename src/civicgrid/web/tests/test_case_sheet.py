@@ -214,3 +214,18 @@ def test_later_pages_keep_the_list_order(city, monkeypatch):
     for page in range(1, -(-len(whole) // 2) + 1):
         paged += [c.pk for c in client.get("/cases/", {"page": page}).context["rows"]]
     assert paged == whole
+
+
+def test_exports_never_turn_reported_text_into_formulas(city):
+    """A description like =HYPERLINK(…) stays text in CSV (quoted with ') and in XLSX."""
+    from openpyxl import load_workbook
+
+    text = '=HYPERLINK("http://evil.example","点我")'
+    case = desk.report(city, desk.WEST, text=text)
+    client = city.client("operator")
+    response = client.get("/cases/export.csv", {"code": case.code})
+    lines = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert "'=HYPERLINK" in lines
+    book = load_workbook(io.BytesIO(client.get("/cases/export.xlsx", {"code": case.code}).content))
+    cell = book.active["E2"]
+    assert cell.value == text and cell.data_type == "s"

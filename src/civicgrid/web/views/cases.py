@@ -166,10 +166,24 @@ def _local_text(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
+#: First characters that make a spreadsheet read a cell as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_safe(value):
+    """Return ``value`` so that no spreadsheet runs it: text like ``=…`` gets a leading '."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv_rows(queryset):
     times = [key in EXPORT_TIMES for key, _label in EXPORT_COLUMNS]
     for row in _export_rows(queryset):
-        yield [_local_text(v) if is_time else v for v, is_time in zip(row, times, strict=True)]
+        yield [
+            _local_text(v) if is_time else _csv_safe(v)
+            for v, is_time in zip(row, times, strict=True)
+        ]
 
 
 def _xlsx_rows(sheet, queryset):
@@ -187,6 +201,11 @@ def _xlsx_rows(sheet, queryset):
             if is_time and value is not None:
                 cell = WriteOnlyCell(sheet, value=timezone.localtime(value).replace(tzinfo=None))
                 cell.number_format = XLSX_TIME_FORMAT
+                cells.append(cell)
+            elif isinstance(value, str) and value.startswith("="):
+                # openpyxl stores text that starts with "=" as a formula; keep it text.
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"
                 cells.append(cell)
             else:
                 cells.append(value)

@@ -128,7 +128,13 @@ def sheet_pdf(context: dict, city_name: str) -> bytes:
         return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
 
     def table(rows, widths, header=True):
-        grid = Table([[para(c) for c in row] for row in rows], colWidths=widths, repeatRows=1)
+        # splitInRow: a long description or note may run over a page; a row may split.
+        grid = Table(
+            [[para(c) for c in row] for row in rows],
+            colWidths=widths,
+            repeatRows=1 if header else 0,
+            splitInRow=1,
+        )
         style = [
             ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),

@@ -229,3 +229,11 @@ def test_exports_never_turn_reported_text_into_formulas(city):
     book = load_workbook(io.BytesIO(client.get("/cases/export.xlsx", {"code": case.code}).content))
     cell = book.active["E2"]
     assert cell.value == text and cell.data_type == "s"
+
+
+def test_case_sheet_pdf_takes_the_longest_description(city):
+    """A description of the full 4,000 characters runs over pages instead of failing."""
+    case = desk.report(city, desk.WEST, text="井盖" * 2000)
+    response = city.client("operator").get(f"/cases/{case.pk}/sheet.pdf")
+    assert response.status_code == 200
+    assert len(PdfReader(io.BytesIO(response.content)).pages) >= 2

@@ -41,6 +41,9 @@ PAGES = [
     ("/cases/", "operator"),
     ("/cases/?state=dispatched&overdue=true", "dispatcher"),
     ("/cases/{case}/", "operator"),
+    ("/cases/{case}/sheet.pdf", "operator"),
+    ("/cases/?page=1000", "operator"),
+    ("/dispatch/?overdue_page=50", "dispatcher"),
     ("/map/cases.geojson", "leader"),
     ("/cases/", "district_dispatcher"),
     # The home page of every role: its to-do list (one aggregate over the visible cases).

@@ -41,7 +41,10 @@ from civicgrid.core.workflow import State
 __all__ = [
     "Pause",
     "Progress",
+    "StageEvent",
     "StageLimits",
+    "StageOutcome",
+    "StageRecord",
     "WarningLevel",
     "due",
     "elapsed",
@@ -50,6 +53,7 @@ __all__ = [
     "progress",
     "progress_until",
     "stage_for",
+    "stage_history",
     "remaining",
     "warning_level",
 ]
@@ -468,3 +472,126 @@ class StageLimits:
         if name not in self.stages():
             raise ValueError(f"unknown stage {stage!r}")
         return getattr(self, name)
+
+
+# --------------------------------------------------------------------- stage history
+
+#: Actions that leave a stage unfinished: its limit stops, or (handling) runs on later.
+INTERRUPTING_ACTIONS = frozenset({"suspend", "refer_to_experts", "return"})
+
+
+class StageOutcome(StrEnum):
+    """Whether one stage of a case kept its deadline (compares equal to its string)."""
+
+    MET = "met"
+    MISSED = "missed"
+    RUNNING = "running"
+    OVERDUE = "overdue"
+    INTERRUPTED = "interrupted"
+    NO_LIMIT = "no_limit"
+
+
+@dataclass(frozen=True)
+class StageEvent:
+    """What :func:`stage_history` reads of one case event (its deadline snapshot)."""
+
+    at: datetime
+    action: str
+    from_state: str
+    to_state: str
+    stage: str = ""
+    stage_due: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StageRecord:
+    """One stage of a case from the event that entered it to the one that left it.
+
+    ``finished_at`` is None while the stage runs; ``extended`` says the due time
+    moved while it ran (an extension granted, a suspension made up).
+    """
+
+    stage: str
+    started_at: datetime
+    due_at: datetime | None
+    finished_at: datetime | None
+    finished_by: str
+    outcome: StageOutcome
+    extended: bool = False
+
+    @property
+    def met(self) -> bool | None:
+        """Return True/False once the stage is decided, None while it is open or undecided."""
+        if self.outcome is StageOutcome.MET:
+            return True
+        if self.outcome in (StageOutcome.MISSED, StageOutcome.OVERDUE):
+            return False
+        return None
+
+
+def _outcome(stage: str, due_at, finished_at, finished_by: str, now) -> StageOutcome:
+    if due_at is None:
+        return StageOutcome.NO_LIMIT
+    if finished_at is None:
+        return StageOutcome.RUNNING if now <= due_at else StageOutcome.OVERDUE
+    if finished_at > due_at:
+        return StageOutcome.MISSED
+    if finished_by in INTERRUPTING_ACTIONS:
+        return StageOutcome.INTERRUPTED
+    return StageOutcome.MET
+
+
+def stage_history(events: Iterable[StageEvent], now: datetime) -> list[StageRecord]:
+    """Return every stage the events ran through, in order, with its due time and verdict.
+
+    A stage starts at an event that changes the state (or opens the case) and
+    whose snapshot names a stage; it ends at the next state-changing event. Its
+    due time is the last one a snapshot gave it while it ran, so a granted
+    extension or a resumed suspension counts. A stage left by a suspension, a
+    referral to experts or a return before its due time is *interrupted* (the
+    handling limit runs on when the case comes back); left after, it was
+    *missed*. A stage still running at ``now`` is *running* or *overdue*.
+    """
+    _require_aware(now, "now")
+    records: list[StageRecord] = []
+    current: dict | None = None
+
+    def close(at, action):
+        finished = {**current, "finished_at": at, "finished_by": action}
+        records.append(
+            StageRecord(
+                outcome=_outcome(current["stage"], current["due_at"], at, action, now),
+                **finished,
+            )
+        )
+
+    for event in events:
+        changes_state = event.from_state != event.to_state
+        if changes_state:
+            if current is not None:
+                close(event.at, event.action)
+                current = None
+            if event.stage:
+                current = {
+                    "stage": event.stage,
+                    "started_at": event.at,
+                    "due_at": event.stage_due,
+                    "extended": False,
+                }
+        elif (
+            current is not None
+            and event.stage == current["stage"]
+            and event.stage_due not in (None, current["due_at"])
+        ):
+            current["extended"] = current["due_at"] is not None
+            current["due_at"] = event.stage_due
+    if current is not None:
+        records.append(
+            StageRecord(
+                finished_at=None,
+                finished_by="",
+                outcome=_outcome(current["stage"], current["due_at"], None, "", now),
+                **current,
+            )
+        )
+    return records

@@ -22,6 +22,7 @@ from civicgrid.categories.models import Category
 from civicgrid.core.coords import from_wgs84
 from civicgrid.places.models import Street
 from civicgrid.web.maps import display_crs
+from civicgrid.web.paging import window
 from civicgrid.web.views.cases import case_context
 
 ROW_LIMIT = 50
@@ -101,12 +102,12 @@ def filter_options(user) -> dict:
     }
 
 
-def list_rows(queryset, user, limit: int = ROW_LIMIT, offset: int = 0) -> list:
-    """Return ``limit`` cases from ``offset`` with names, deadline and the user's actions."""
-    rows = list(
-        queryset.with_places("category", "category_guess", "department", "suggested_department")[
-            offset : offset + limit
-        ]
+def list_rows(queryset, user, limit: int = ROW_LIMIT, start: int = 0) -> list:
+    """Return ``limit`` cases from ``start`` with names, deadline and the user's actions."""
+    rows = window(
+        queryset.with_places("category", "category_guess", "department", "suggested_department"),
+        start,
+        limit,
     )
     for case in rows:
         case.deadline = deadline_of(case)

@@ -33,6 +33,7 @@ from civicgrid.web.consoles.desk import (
     panel_response,
     selected_case,
 )
+from civicgrid.web.paging import Page, page_number
 
 ROLES = (RoleName.DISPATCHER, RoleName.SHIFT_LEAD)
 TO_DISPATCH = (CaseState.FILED, CaseState.RETURNED)
@@ -49,6 +50,18 @@ QUICK = {
     "overdue": ("urge",),
     "soon": ("urge",),
 }
+
+
+#: The query parameter of each list's page ("page" for the main list).
+PAGE_PARAMS = {name: "page" if name == "to_dispatch" else f"{name}_page" for name in QUICK}
+
+
+def _pager(request, param: str, number: int, has_next: bool) -> Page:
+    """Return the pager of one list; its links keep the filters and the other lists' pages."""
+    query = request.GET.copy()
+    query.pop(param, None)
+    query.pop("case", None)
+    return Page(rows=[], number=number, has_next=has_next, param=param, query=query.urlencode())
 
 
 def _filters(request) -> DeskFilters:
@@ -123,17 +136,24 @@ def index(request):
     now = transitions.now()
     lists = {}
     counts = {}
+    pagers = {}
     for name, queryset in sections(request.user, filters, now).items():
         limit = LIMITS.get(name, WATCH_LIMIT)
-        rows = list_rows(queryset, request.user, limit)
+        param = PAGE_PARAMS[name]
+        number = page_number(request.GET.get(param))
+        # One row more than the page shows tells whether a next page exists (no COUNT).
+        rows = list_rows(queryset, request.user, limit + 1, start=(number - 1) * limit)
+        pagers[name] = _pager(request, param, number, has_next=len(rows) > limit)
+        rows = rows[:limit]
         link_rows(rows, "web:dispatch", "web:dispatch_case", filters)
         for case in rows:
             case.quick = _quick_forms(case, QUICK[name])
             if case.pending_extension:
                 case.extension = _extension_label(case.pending_extension)
         lists[name] = rows
-        # A short list is its own count; only a full one needs a COUNT.
-        counts[name] = len(rows) if len(rows) < limit else queryset.count()
+        # A short first page is its own count; only a longer list needs a COUNT.
+        short = number == 1 and not pagers[name].has_next
+        counts[name] = len(rows) if short else queryset.count()
     case = selected_case(request)
     back = console_url("web:dispatch", filters)
     # One read for every row's department select, each row offered only its own targets,
@@ -147,6 +167,7 @@ def index(request):
     context = {
         "lists": lists,
         "counts": counts,
+        "pagers": pagers,
         "filters": filters,
         "query": filters.query(),
         "states": [(s.value, s.label) for s in TO_DISPATCH],

@@ -33,9 +33,11 @@ from civicgrid.org.choices import RoleName
 from civicgrid.places.models import District, GridCell, PatrolZone
 from civicgrid.web.access import role_required
 from civicgrid.web.maps import display_crs, display_point, district_outlines
+from civicgrid.web.paging import page_of
 from civicgrid.web.views.cases import case_context
 
-TASK_LIMIT = 100
+#: Tasks per page of each list (a pager reaches the rest).
+TASK_LIMIT = 50
 #: Districts drawn under the report map at most (a city has a few dozen).
 MAX_OUTLINES = 100
 #: A GPS fix rougher than this (metres) must be confirmed on the map.
@@ -99,19 +101,19 @@ def _photo_limit() -> int:
 
 
 def _tasks(user):
-    """Return (verification tasks, check tasks) of ``user``; checks in their zones first."""
+    """Return (verification tasks, check tasks) of ``user``, ordered; checks in their zones first."""
     # Both categories: a task not filed yet shows its guess (joined, not a query per task).
     cases = visible_cases(user).with_places("category", "category_guess")
     verify = cases.filter(state=CaseState.REPORTED, verifier=user).order_by(
         F("current_due").asc(nulls_last=True), "id"
-    )[:TASK_LIMIT]
+    )
     in_zone = PatrolZone.objects.filter(inspector=user, cells=OuterRef("grid_cell_id"))
     check = (
         cases.filter(state=CaseState.RESOLVED)
         .annotate(in_zone=Exists(in_zone))
-        .order_by("-in_zone", F("current_due").asc(nulls_last=True), "id")[:TASK_LIMIT]
+        .order_by("-in_zone", F("current_due").asc(nulls_last=True), "id")
     )
-    return list(verify), list(check)
+    return verify, check
 
 
 def _task_item(case, kind: str) -> dict:
@@ -131,9 +133,13 @@ def _task_item(case, kind: str) -> dict:
 def index(request):
     """List my verification and check tasks (the page sorts them by distance when it may)."""
     verify, check = _tasks(request.user)
+    verify_page = page_of(verify, request, TASK_LIMIT, param="verify_page")
+    check_page = page_of(check, request, TASK_LIMIT, param="check_page")
     context = {
-        "verify_tasks": [_task_item(c, "verify") for c in verify],
-        "check_tasks": [_task_item(c, "check") for c in check],
+        "verify_tasks": [_task_item(c, "verify") for c in verify_page.rows],
+        "check_tasks": [_task_item(c, "check") for c in check_page.rows],
+        "verify_pager": verify_page,
+        "check_pager": check_page,
         "strings": _strings(),
         "tab": "tasks",
     }

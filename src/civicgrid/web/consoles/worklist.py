@@ -24,11 +24,12 @@ from civicgrid.cases.services.reading import deadline_of
 from civicgrid.org.choices import RoleName
 from civicgrid.web.access import role_required
 from civicgrid.web.actions import action_forms
+from civicgrid.web.paging import page_of
 
 #: How far back the "recently returned or resolved" section looks.
 HISTORY_DAYS = 7
 HISTORY_LIMIT = 30
-#: Cases shown with their forms; the rest are counted and reachable from the case list.
+#: Cases shown with their forms on one page; the pager reaches the rest.
 ROWS_SHOWN = 30
 #: The actions the worklist offers inline; others stay on the case page.
 WORKLIST_ACTIONS = ("resolve", "request_extension", "return")
@@ -121,7 +122,8 @@ def index(request):
     """Show the department's open work, the counts and the recent history."""
     at = transitions.now()  # looked up per call so a test clock applies
     cases = department_cases(request.user)
-    rows = [_row(case, request.user, at) for case in cases[:ROWS_SHOWN]]
+    pager = page_of(cases, request, ROWS_SHOWN)
+    rows = [_row(case, request.user, at) for case in pager.rows]
     # Counted in the database: a busy department can have hundreds of cases open.
     day_start = timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0)
     counts = {
@@ -133,12 +135,12 @@ def index(request):
     }
     context = {
         "rows": rows,
-        "more": max(counts["todo"] - len(rows), 0),
+        "pager": pager,
         "counts": counts,
         "history": department_history(request.user, at),
         "history_days": HISTORY_DAYS,
         "department": request.user.department,
-        "next": reverse("web:worklist"),
+        "next": reverse("web:worklist") + (f"?page={pager.number}" if pager.number > 1 else ""),
     }
     return render(request, "web/worklist/index.html", context)
 

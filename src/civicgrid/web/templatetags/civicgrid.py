@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from civicgrid.cases.choices import CaseState
 from civicgrid.org.choices import RoleName
@@ -52,3 +53,34 @@ def duration(seconds) -> str:
     if minutes or not parts:
         parts.append(_("%(n)d min") % {"n": minutes})
     return " ".join(parts)
+
+
+STAGE_LABELS = {
+    "accept": gettext_lazy("Accept"),
+    "verify": gettext_lazy("Verify"),
+    "file": gettext_lazy("File"),
+    "dispatch": gettext_lazy("Dispatch"),
+    "handle": gettext_lazy("Handle"),
+    "check": gettext_lazy("Check"),
+    "close": gettext_lazy("Close"),
+}
+OUTCOME_LABELS = {
+    "met": gettext_lazy("on time"),
+    "missed": gettext_lazy("late"),
+    "running": gettext_lazy("running"),
+    "overdue": gettext_lazy("overdue"),
+    "interrupted": gettext_lazy("interrupted"),
+    "no_limit": gettext_lazy("no time limit"),
+}
+
+
+@register.filter
+def stage_label(name: str) -> str:
+    """Return the label of a deadline stage (核实, 处置…)."""
+    return str(STAGE_LABELS.get(name, name))
+
+
+@register.filter
+def outcome_label(name: str) -> str:
+    """Return the label of a stage's verdict (按期, 超期…)."""
+    return str(OUTCOME_LABELS.get(str(name), name))

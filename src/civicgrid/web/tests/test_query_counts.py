@@ -50,6 +50,8 @@ PAGES = {
     "mobile_new_report": ("inspector", "/m/new/"),
     "case_list": ("dispatcher", "/cases/"),
     "case_page": ("dispatcher", "/cases/{case}/"),
+    "case_sheet": ("dispatcher", "/cases/{case}/sheet/"),
+    "case_sheet_pdf": ("dispatcher", "/cases/{case}/sheet.pdf"),
     "case_export_csv": ("dispatcher", "/cases/export.csv"),
     "case_export_xlsx": ("dispatcher", "/cases/export.xlsx"),
     "map_cases": ("dispatcher", "/map/cases.geojson"),

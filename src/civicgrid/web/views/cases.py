@@ -2,7 +2,9 @@
 
 import csv
 import io
+import itertools
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import models, transaction
 from django.db.models import Prefetch
@@ -11,24 +13,33 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from pydantic import ValidationError as PydanticValidationError
 
 from civicgrid.api.errors import ApiError
 from civicgrid.cases.choices import CaseState
 from civicgrid.cases.filters import filter_cases
-from civicgrid.cases.models import Report
+from civicgrid.cases.models import CaseEvent, Report
 from civicgrid.cases.schemas import CaseFilter
-from civicgrid.cases.services import CaseError, act, allowed_actions_for
+from civicgrid.cases.services import CaseError, act, allowed_actions_for, transitions
 from civicgrid.cases.services.access import visible_cases
 from civicgrid.cases.services.photos import PhotoRejected, check_uploads, store_photo
 from civicgrid.cases.services.privacy import contact_for
-from civicgrid.cases.services.reading import case_queryset, deadline_of
+from civicgrid.cases.services.reading import (
+    case_queryset,
+    current_holder,
+    deadline_of,
+    merged_duplicates,
+    on_time,
+    stage_history_of,
+)
 from civicgrid.categories.models import Category, FilingCondition
 from civicgrid.common.refusals import refusal
 from civicgrid.core.workflow import WorkflowError
 from civicgrid.org.models import Department
 from civicgrid.places.models import District, Street
+from civicgrid.web import casesheet, paging
 from civicgrid.web.access import role_required
 from civicgrid.web.actions import action_forms, choices_for, fields_from_post
 from civicgrid.web.duplicates import duplicate_pairs, may_decide
@@ -36,20 +47,31 @@ from civicgrid.web.maps import case_feature, display_point
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
+#: The export's columns: key and header (Chinese in a Chinese session, as everywhere).
 EXPORT_COLUMNS = (
-    ("code", _("Case number")),
-    ("state", _("State")),
-    ("category", _("Category")),
-    ("district", _("District")),
-    ("street", _("Street")),
-    ("grid_cell", _("Unit grid cell")),
-    ("department", _("Department")),
-    ("channel", _("Channel")),
-    ("caller", _("Caller")),
-    ("created_at", _("Reported at")),
-    ("due", _("Due")),
-    ("overdue", _("Overdue")),
+    ("code", pgettext_lazy("export column", "Case number")),
+    ("state", pgettext_lazy("export column", "State")),
+    ("major", pgettext_lazy("export column", "Major class")),
+    ("category", pgettext_lazy("export column", "Minor class")),
+    ("description", pgettext_lazy("export column", "Description")),
+    ("address", pgettext_lazy("export column", "Address")),
+    ("district", pgettext_lazy("export column", "District")),
+    ("street", pgettext_lazy("export column", "Street")),
+    ("community", pgettext_lazy("export column", "Community")),
+    ("grid_cell", pgettext_lazy("export column", "Grid cell")),
+    ("department", pgettext_lazy("export column", "Handling department")),
+    ("channel", pgettext_lazy("export column", "Channel")),
+    ("caller", pgettext_lazy("export column", "Caller")),
+    ("created_at", pgettext_lazy("export column", "Reported at")),
+    ("filed_at", pgettext_lazy("export column", "Filed at")),
+    ("handling_due", pgettext_lazy("export column", "Handling due")),
+    ("closed_at", pgettext_lazy("export column", "Closed at")),
+    ("due", pgettext_lazy("export column", "Current step due")),
+    ("on_time", pgettext_lazy("export column", "On time")),
 )
+#: Columns that hold a time: typed date cells in XLSX, local text in CSV.
+EXPORT_TIMES = frozenset({"created_at", "filed_at", "handling_due", "closed_at", "due"})
+XLSX_TIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 
 def filtered_cases(request):
@@ -74,11 +96,11 @@ def _list_queryset(queryset):
 def case_list(request):
     """List the cases the user may see, filtered; export links keep the filters."""
     queryset, params, error = filtered_cases(request)
-    page_text = request.GET.get("page", "1")
-    page_number = max(int(page_text), 1) if page_text.isdigit() and len(page_text) < 7 else 1
     total = queryset.count()
+    # Past the last page shows the last page: no address makes the database skip more rows.
+    page_number = paging.page_number(request.GET.get("page"), last=-(-total // PAGE_SIZE))
     start = (page_number - 1) * PAGE_SIZE
-    rows = list(_list_queryset(queryset)[start : start + PAGE_SIZE])
+    rows = paging.window(_list_queryset(queryset), start, PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -124,7 +146,9 @@ def _caller(case, user) -> str:
 
 
 def _export_rows(queryset, user):
-    now = timezone.now()
+    """Yield each exported case as a list of values (times as aware datetimes or None)."""
+    now = transitions.now()
+    filed = CaseEvent.objects.filter(case=models.OuterRef("pk"), action="file").order_by("seq")
     reports = Prefetch(
         "reports",
         queryset=Report.objects.only(
@@ -132,26 +156,85 @@ def _export_rows(queryset, user):
         ).order_by("reported_at", "id"),
         to_attr="first_reports",
     )
-    cases = _list_queryset(queryset).prefetch_related(reports)
-    for case in cases[:EXPORT_LIMIT].iterator(chunk_size=2000):
+    queryset = (
+        _list_queryset(queryset)
+        .annotate(filed_at=models.Subquery(filed.values("at")[:1]))
+        .prefetch_related(reports)
+    )
+    yes, no = _("yes"), _("no")
+    for case in queryset[:EXPORT_LIMIT].iterator(chunk_size=2000):
+        verdict = on_time(case, now)
         yield [
             case.code,
             case.get_state_display(),
+            case.category.major_name if case.category_id else "",
             case.category.name if case.category_id else "",
+            case.description,
+            case.address,
             case.district.name,
             case.street.name,
+            case.community.name,
             case.grid_cell.code,
             case.department.name if case.department_id else "",
             case.get_origin_channel_display(),
             _caller(case, user),
-            timezone.localtime(case.created_at).strftime("%Y-%m-%d %H:%M"),
-            timezone.localtime(case.current_due).strftime("%Y-%m-%d %H:%M")
-            if case.current_due
-            else "",
-            _("yes")
-            if case.handling_overdue or (case.current_due and case.current_due < now)
-            else "",
+            case.created_at,
+            case.filed_at,
+            case.handling_due,
+            case.closed_at,
+            case.current_due,
+            "" if verdict is None else (yes if verdict else no),
         ]
+
+
+def _local_text(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+#: First characters that make a spreadsheet read a cell as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_safe(value):
+    """Return ``value`` so that no spreadsheet runs it: text like ``=…`` gets a leading '."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _csv_rows(queryset, user):
+    times = [key in EXPORT_TIMES for key, _label in EXPORT_COLUMNS]
+    for row in _export_rows(queryset, user):
+        yield [
+            _local_text(v) if is_time else _csv_safe(v)
+            for v, is_time in zip(row, times, strict=True)
+        ]
+
+
+def _xlsx_rows(sheet, queryset, user):
+    """Yield rows for openpyxl's write-only sheet; times become local, formatted date cells.
+
+    Excel has no time zones: the cells hold the wall-clock time of
+    ``TIME_ZONE`` (Asia/Shanghai), which is what the pages show.
+    """
+    from openpyxl.cell import WriteOnlyCell
+
+    times = [key in EXPORT_TIMES for key, _label in EXPORT_COLUMNS]
+    for row in _export_rows(queryset, user):
+        cells = []
+        for value, is_time in zip(row, times, strict=True):
+            if is_time and value is not None:
+                cell = WriteOnlyCell(sheet, value=timezone.localtime(value).replace(tzinfo=None))
+                cell.number_format = XLSX_TIME_FORMAT
+                cells.append(cell)
+            elif isinstance(value, str) and value.startswith("="):
+                # openpyxl stores text that starts with "=" as a formula; keep it text.
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"
+                cells.append(cell)
+            else:
+                cells.append(value)
+        yield cells
 
 
 class _Echo:
@@ -169,7 +252,8 @@ def case_export(request, fmt: str):
     if fmt == "csv":
         writer = csv.writer(_Echo())
         # A BOM so that spreadsheet programs read the Chinese text as UTF-8.
-        lines = (writer.writerow(row) for row in [header, *_export_rows(queryset, request.user)])
+        rows = itertools.chain([header], _csv_rows(queryset, request.user))
+        lines = (writer.writerow(row) for row in rows)
         response = StreamingHttpResponse(
             ("\ufeff" if i == 0 else "") + line for i, line in enumerate(lines)
         )
@@ -181,8 +265,9 @@ def case_export(request, fmt: str):
 
         book = Workbook(write_only=True)
         sheet = book.create_sheet("cases")
+        sheet.freeze_panes = "A2"
         sheet.append(header)
-        for row in _export_rows(queryset, request.user):
+        for row in _xlsx_rows(sheet, queryset, request.user):
             sheet.append(row)
         buffer = io.BytesIO()
         book.save(buffer)
@@ -199,6 +284,7 @@ def case_context(request, case) -> dict:
     """Return what the case page (and console side panels) render for ``case``."""
     allowed = allowed_actions_for(case, request.user)
     photos = list(case.photos.all())
+    events = list(case.events.all())
     reports = list(case.reports.all())
     for report in reports:
         report.contact = contact_for(request.user, report)
@@ -206,8 +292,11 @@ def case_context(request, case) -> dict:
         "kept": kept_form(request, case.pk),
         "case": case,
         "deadline": deadline_of(case),
-        "events": list(case.events.all()),
+        "events": events,
         "reports": reports,
+        "stages": stage_history_of(events),
+        "holder": current_holder(case, events),
+        "merged": merged_duplicates(case, reports, events),
         # The suspected original of each proposed-duplicate report, side by side.
         # A callable, so pages that do not show them (the phone app) do not look them up.
         "duplicate_pairs": lambda: duplicate_pairs(request.user, reports),
@@ -225,14 +314,39 @@ def case_context(request, case) -> dict:
 @require_GET
 def case_page(request, case_id: int):
     """Show one case: timeline, photos, map, deadlines and the viewer's actions."""
-    case = get_object_or_404(
-        case_queryset(visible_cases(request.user)).select_related("department", "asset"),
-        pk=case_id,
-    )
+    case = _visible_case(request, case_id)
     template = (
         "web/cases/panel.html" if request.headers.get("HX-Request") else "web/cases/page.html"
     )
     return render(request, template, case_context(request, case))
+
+
+def _visible_case(request, case_id: int):
+    return get_object_or_404(
+        case_queryset(visible_cases(request.user)).select_related("department", "asset"),
+        pk=case_id,
+    )
+
+
+@role_required()
+@require_GET
+def case_sheet(request, case_id: int):
+    """Show the case sheet (案卷单) as a clean page made for printing."""
+    context = case_context(request, _visible_case(request, case_id))
+    context["sheet_rows"] = casesheet.sheet_rows(context)
+    context["printed_at"] = timezone.now()
+    return render(request, "web/cases/sheet.html", context)
+
+
+@role_required()
+@require_GET
+def case_sheet_pdf(request, case_id: int):
+    """Return the case sheet (案卷单) as a PDF, with the same restriction as the case page."""
+    case = _visible_case(request, case_id)
+    pdf = casesheet.sheet_pdf(case_context(request, case), settings.CIVICGRID["CITY_NAME"])
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="case-{case.code}.pdf"'
+    return response
 
 
 @role_required()

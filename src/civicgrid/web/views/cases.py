@@ -32,6 +32,7 @@ from civicgrid.cases.services.reading import (
     deadline_of,
     merged_duplicates,
     on_time,
+    reporter_of,
     stage_history_of,
 )
 from civicgrid.categories.models import Category, FilingCondition
@@ -287,7 +288,7 @@ def case_context(request, case) -> dict:
     events = list(case.events.all())
     reports = list(case.reports.all())
     for report in reports:
-        report.contact = contact_for(request.user, report)
+        report.contact = reporter_of(report, request.user)
     return {
         "kept": kept_form(request, case.pk),
         "case": case,

@@ -52,11 +52,14 @@ def _send(page, description):
     page.click(NEXT)
     page.fill("#report-description", description)
     page.click("#report-send")
-    page.wait_for_function(
-        "() => document.getElementById('m-queue-count').textContent === '0'"
-        " && document.getElementById('report-result').textContent.length > 0",
-        timeout=15000,
-    )
+    # Wait for the report itself: the queue count reads "0" both before the
+    # report is queued and after it is sent, so it cannot tell the two apart.
+    import time
+
+    deadline = time.monotonic() + 20
+    while not Report.objects.filter(description=description).exists():
+        assert time.monotonic() < deadline, page.locator("#report-result").text_content()
+        page.wait_for_timeout(100)  # let the page's outbox run while we poll
     return Report.objects.get(description=description)
 
 

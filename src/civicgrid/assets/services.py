@@ -212,8 +212,9 @@ def _build_asset_index() -> PointIndex | None:
 
 
 def _asset_fingerprint():
-    stats = Asset.objects.aggregate(n=Count("id"), last=Max("updated_at"))
-    return stats["n"], stats["last"]
+    # The largest id too: rows deleted and loaded again may keep count and times.
+    stats = Asset.objects.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
+    return stats["n"], stats["last"], stats["top"]
 
 
 ASSET_INDEX = FingerprintCache(_build_asset_index, _asset_fingerprint)

@@ -95,7 +95,9 @@ VERSION_KEY = "grid-index"
 
 def _fingerprint():
     return tuple(
-        tuple(model.objects.aggregate(n=Count("id"), last=Max("updated_at")).values())
+        tuple(
+            model.objects.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id")).values()
+        )
         for model in (GridCell, Community, Street, District)
     )
 

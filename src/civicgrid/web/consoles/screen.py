@@ -10,8 +10,6 @@ refetch the stats and the map layer, each through the same restriction.
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from asgiref.sync import sync_to_async
-from django.db import connection
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.http import Http404, JsonResponse
@@ -33,6 +31,7 @@ from civicgrid.places.models import District, GridCell, Street
 from civicgrid.web import live
 from civicgrid.web.access import role_required
 from civicgrid.web.maps import case_features
+from civicgrid.web.streams import change_stream_view
 
 SCREEN_ROLES = (RoleName.LEADER, RoleName.SHIFT_LEAD, RoleName.DISPATCHER)
 TREND_DAYS = 30
@@ -440,35 +439,7 @@ def cases_geojson(request):
     return response
 
 
-@role_required(*SCREEN_ROLES)
-def _may_watch(request):
-    """Pass (None) for the screen's roles; the decorator redirects or refuses anyone else."""
-    return None
-
-
-def _check_watcher(request):
-    try:
-        return _may_watch(request)
-    finally:
-        if live.is_asgi(request):
-            # An async stream lasts minutes: it must not keep this request's connection.
-            connection.close()
-
-
-@require_GET
-async def events(request):
-    """Stream ``change`` events while the screen is open (see :mod:`civicgrid.web.live`).
-
-    Async so that under ASGI an open screen holds no server thread; the role
-    check is the same as the other endpoints' (sync: it reads the session).
-    """
-    denied = await sync_to_async(_check_watcher)(request)
-    if denied is not None:
-        return denied
-    since = request.headers.get("Last-Event-ID")
-    if live.is_asgi(request):
-        return live.stream_response(live.async_change_events(since))
-    return live.event_stream_response(since)
+events = change_stream_view(*SCREEN_ROLES)
 
 
 urlpatterns = [

@@ -6,10 +6,8 @@ render them. Counts are shared through the cache until the next case event
 change costs one aggregate query per user and change.
 """
 
-from asgiref.sync import sync_to_async
 from django.contrib import messages
 from django.core.cache import cache
-from django.db import connection
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +19,7 @@ from civicgrid.cases.services.todo import get_item, items_for, todo_cases, todo_
 from civicgrid.notify.inbox import mark_read, notices_for, unread_count
 from civicgrid.web import live
 from civicgrid.web.access import role_required
+from civicgrid.web.streams import change_stream_view
 
 LIST_LIMIT = 50
 NOTICES_SHOWN = 100
@@ -126,31 +125,4 @@ def notices_read(request):
     return redirect("web:notices")
 
 
-@role_required()
-def _may_listen(request):
-    """Pass (None) for any staff role; the decorator redirects or refuses anyone else."""
-    return None
-
-
-def _check_listener(request):
-    try:
-        return _may_listen(request)
-    finally:
-        if live.is_asgi(request):
-            connection.close()  # the stream must not keep this request's connection
-
-
-@require_GET
-async def events(request):
-    """Stream ``change`` events to any staff page (the same stream as the screen's).
-
-    The events carry no case data: a page refetches its lists and badges
-    through its own restricted views.
-    """
-    denied = await sync_to_async(_check_listener)(request)
-    if denied is not None:
-        return denied
-    since = request.headers.get("Last-Event-ID")
-    if live.is_asgi(request):
-        return live.stream_response(live.async_change_events(since))
-    return live.event_stream_response(since)
+events = change_stream_view()

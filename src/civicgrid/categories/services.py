@@ -173,12 +173,7 @@ class UnknownCategory(LookupError):
 
 def _category_lookup() -> dict:
     """Index the active categories by id, by (kind, code) and by bare code."""
-    by_id, by_kind_code, by_code = {}, {}, {}
-    for category in Category.objects.filter(active=True).order_by("kind", "code"):
-        by_id[category.pk] = category
-        by_kind_code[(category.kind, category.code)] = category
-        by_code.setdefault(category.code, category)  # "asset" sorts first
-    return {"id": by_id, "kind_code": by_kind_code, "code": by_code}
+    return _lookup_of(Category.objects.filter(active=True))
 
 
 def _category_fingerprint():
@@ -201,17 +196,53 @@ def resolve_category(value) -> Category:
     may use, so the asset class wins then (as in GB/T 47678.5, where the
     incident ``〈部件〉异常`` mirrors it).
     """
-    lookup = CATEGORY_LOOKUP.get()
-    text = str(value).strip()
-    found = None
-    if isinstance(value, bool) or not text:
-        found = None
-    elif ":" in text:
-        found = lookup["kind_code"].get(tuple(text.split(":", 1)))
-    elif isinstance(value, str) and text.isdigit() and len(text) == 5:
-        found = lookup["code"].get(text)
-    elif text.isdigit():
-        found = lookup["id"].get(int(text))
+    found = _find(CATEGORY_LOOKUP.get(), value)
+    if found is None:
+        # A miss may be a category added since this process last looked (another
+        # process's edit, rows loaded again): ask the database for this one value
+        # before refusing, so a stale lookup never refuses a real category.
+        found = _find(_lookup_of(_candidates(value)), value)
+        if found is not None:
+            CATEGORY_LOOKUP.invalidate()
     if found is None:
         raise UnknownCategory(f"unknown category {value!r}")
     return found
+
+
+def _candidates(value):
+    """Return the active categories ``value`` could name (one indexed query, or none)."""
+    text = str(value).strip()
+    active = Category.objects.filter(active=True)
+    if isinstance(value, bool) or not text:
+        return active.none()
+    if ":" in text:
+        kind, code = text.split(":", 1)
+        return active.filter(kind=kind[:20], code=code[:20])
+    if isinstance(value, str) and text.isdigit() and len(text) == 5:
+        return active.filter(code=text)
+    if text.isdigit() and len(text) <= 18:
+        return active.filter(pk=int(text))
+    return active.none()
+
+
+def _lookup_of(categories) -> dict:
+    """Index ``categories`` by id, by (kind, code) and by bare code ("asset" sorts first)."""
+    by_id, by_kind_code, by_code = {}, {}, {}
+    for category in categories.order_by("kind", "code"):
+        by_id[category.pk] = category
+        by_kind_code[(category.kind, category.code)] = category
+        by_code.setdefault(category.code, category)
+    return {"id": by_id, "kind_code": by_kind_code, "code": by_code}
+
+
+def _find(lookup: dict, value) -> Category | None:
+    text = str(value).strip()
+    if isinstance(value, bool) or not text:
+        return None
+    if ":" in text:
+        return lookup["kind_code"].get(tuple(text.split(":", 1)))
+    if isinstance(value, str) and text.isdigit() and len(text) == 5:
+        return lookup["code"].get(text)
+    if text.isdigit():
+        return lookup["id"].get(int(text))
+    return None

@@ -44,3 +44,17 @@ def test_inactive_classes_are_not_resolved(lamp_classes):
     asset.save()
     with pytest.raises(UnknownCategory):
         resolve_category("asset:01037")
+
+
+def test_a_stale_lookup_never_refuses_a_real_category(lamp_classes):
+    """A class added behind this process's back (no signal) is found in the database."""
+    from civicgrid.categories.models import Category
+    from civicgrid.categories.services import CATEGORY_LOOKUP
+
+    CATEGORY_LOOKUP.get()  # built now, not rechecked for a few seconds
+    template = Category.objects.first()
+    Category.objects.bulk_create(  # bulk: no post_save signal invalidates the lookup
+        [Category(kind=template.kind, major_code=template.major_code, code="99998", name="新增小类",
+                  major_name=template.major_name)]
+    )  # fmt: skip
+    assert resolve_category("99998").name == "新增小类"

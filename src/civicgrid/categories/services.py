@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, Max
 
 from civicgrid.categories.models import Category, FilingCondition
@@ -219,7 +219,7 @@ def _candidates(value):
         kind, code = text.split(":", 1)
         return active.filter(kind=kind[:20], code=code[:20])
     if isinstance(value, str) and text.isdigit() and len(text) == 5:
-        return active.filter(code=text)
+        return active.filter(models.Q(code=text) | models.Q(pk=int(text)))
     if text.isdigit() and len(text) <= 18:
         return active.filter(pk=int(text))
     return active.none()
@@ -242,7 +242,9 @@ def _find(lookup: dict, value) -> Category | None:
     if ":" in text:
         return lookup["kind_code"].get(tuple(text.split(":", 1)))
     if isinstance(value, str) and text.isdigit() and len(text) == 5:
-        return lookup["code"].get(text)
+        # A code first; a form field sends ids as text too, and ids reach five
+        # digits, so a 5-digit text that is no class's code is read as an id.
+        return lookup["code"].get(text) or lookup["id"].get(int(text))
     if text.isdigit():
         return lookup["id"].get(int(text))
     return None

@@ -58,3 +58,16 @@ def test_a_stale_lookup_never_refuses_a_real_category(lamp_classes):
                   major_name=template.major_name)]
     )  # fmt: skip
     assert resolve_category("99998").name == "新增小类"
+
+
+def test_a_five_digit_id_sent_as_text_names_its_class_when_no_code_matches(lamp_classes):
+    """Forms send ids as text; once ids reach five digits they must still resolve."""
+    from civicgrid.categories.models import Category
+
+    template = Category.objects.first()
+    big = Category.objects.create(
+        pk=54321, kind=template.kind, major_code=template.major_code, code="99997",
+        name="五位编号", major_name=template.major_name,
+    )  # fmt: skip
+    assert resolve_category("54321") == big
+    assert resolve_category(54321) == big
